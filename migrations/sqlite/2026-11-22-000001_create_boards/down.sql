@@ -1,0 +1,4 @@
+DROP TABLE op_ids;
+DROP TABLE stickers;
+DROP TABLE events;
+DROP TABLE boards;

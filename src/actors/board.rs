@@ -1,0 +1,917 @@
+//! The Board actor: one per open board. It owns the board's state in
+//! memory, validates each op with the pure logic (`crate::board`), assigns
+//! the seq, hands the events to the persister in batches, and only once a
+//! batch is committed replies to the authors and broadcasts the events.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use bytestring::ByteString;
+use serde_json::Value;
+use tokio::sync::oneshot;
+use uuid::Uuid;
+
+use super::persister::{LoadBoard, Persist, Persister};
+use super::registry::{Registry, Unregister};
+use super::session::{CloseSession, Deliver, SendQueue, Session};
+use crate::board::{BoardState, Change};
+use crate::db::queries::{BoardBatch, EventRow, LoadedBoard, OpIdRow, StickerRow};
+use crate::error::{Error, Result};
+use crate::protocol::{
+    Author, BoardInfo, CallInfo, Event, EventBody, HeartbeatInfo, Member, Op, Ref, Role, ServerMessage,
+    SessionId, Sticker, Welcome,
+};
+use crate::state::Shared;
+
+/// Chat events a welcome carries.
+const WELCOME_CHAT: usize = 50;
+/// op_ids remembered per board for idempotent retries.
+const OP_ID_WINDOW: usize = 100_000;
+/// The most events in one board's batch.
+const MAX_BATCH_EVENTS: usize = 2000;
+/// The first retry of a failed commit waits this long, doubling up to
+/// `RETRY_MAX`.
+const RETRY_FIRST: Duration = Duration::from_millis(50);
+const RETRY_MAX: Duration = Duration::from_secs(2);
+/// How often an empty board checks whether it may stop.
+const IDLE_CHECK: Duration = Duration::from_millis(500);
+/// A board that failed to load answers its waiters this long, then stops.
+const GONE_LINGER: Duration = Duration::from_secs(1);
+
+/// A member and the way to reach it.
+struct Slot {
+    member: Member,
+    addr: Addr<Session>,
+    queue: Arc<SendQueue>,
+}
+
+/// An event waiting for its commit.
+struct Pending {
+    event: Event,
+    change: Change,
+    op_id: Option<Uuid>,
+    /// Who gets `reply ok` once it is committed (the author, and retries
+    /// of the same op_id).
+    replies: Vec<(SessionId, Ref)>,
+}
+
+/// A loaded board.
+struct Live {
+    edit_token: String,
+    view_token: String,
+    /// Every op applied, committed or not: what new ops are checked against.
+    ahead: BoardState,
+    /// Only what is committed: what clients may see.
+    committed: BoardState,
+    members: HashMap<SessionId, Slot>,
+    /// The frames of the most recent committed events, for `since`.
+    log: VecDeque<(i64, ByteString)>,
+    /// The frames of the most recent chat events, for the welcome.
+    chat: VecDeque<ByteString>,
+    op_ids: HashMap<Uuid, i64>,
+    op_order: VecDeque<Uuid>,
+    pending: VecDeque<Pending>,
+    /// How many of `pending` (from the front) are being committed.
+    in_flight: usize,
+    retry_delay: Duration,
+    retry_scheduled: bool,
+    call: Vec<SessionId>,
+    draining: bool,
+    drained: Vec<oneshot::Sender<()>>,
+}
+
+enum Phase {
+    Loading,
+    Ready(Box<Live>),
+    Gone(Error),
+}
+
+/// One open board.
+pub struct Board {
+    id: Arc<str>,
+    shared: Arc<Shared>,
+    persister: Addr<Persister>,
+    registry: Addr<Registry>,
+    phase: Phase,
+    last_activity: Instant,
+}
+
+impl Board {
+    /// A board actor that loads board `id` when it starts.
+    pub fn new(id: Arc<str>, shared: Arc<Shared>, persister: Addr<Persister>, registry: Addr<Registry>) -> Self {
+        Board {
+            id,
+            shared,
+            persister,
+            registry,
+            phase: Phase::Loading,
+            last_activity: Instant::now(),
+        }
+    }
+
+    fn live(&mut self) -> Result<&mut Live> {
+        match &mut self.phase {
+            Phase::Ready(live) => Ok(live),
+            Phase::Gone(e) => Err(e.clone()),
+            Phase::Loading => Err(Error::internal("board used before it loaded")),
+        }
+    }
+
+    fn loaded(&mut self, loaded: Result<Option<LoadedBoard>>, ctx: &mut Context<Self>) {
+        match loaded {
+            Ok(Some(b)) => {
+                let mut state = BoardState {
+                    title: b.row.title.clone(),
+                    seq: b.row.seq,
+                    stickers: HashMap::with_capacity(b.stickers.len()),
+                };
+                for s in b.stickers {
+                    state.stickers.insert(s.id, s);
+                }
+                let log: VecDeque<_> = b
+                    .recent
+                    .iter()
+                    .map(|e| (e.seq, ServerMessage::Event(e).to_frame()))
+                    .collect();
+                let chat = b.chat.iter().map(|e| ServerMessage::Event(e).to_frame()).collect();
+                let mut op_ids = HashMap::with_capacity(b.op_ids.len());
+                let mut op_order = VecDeque::with_capacity(b.op_ids.len());
+                for (op, seq) in b.op_ids.into_iter().rev() {
+                    if let Ok(op) = op.parse::<Uuid>() {
+                        op_ids.insert(op, seq);
+                        op_order.push_back(op);
+                    }
+                }
+                log::info!("board {} loaded at seq {}", self.id, state.seq);
+                self.phase = Phase::Ready(Box::new(Live {
+                    edit_token: b.row.edit_token,
+                    view_token: b.row.view_token,
+                    ahead: state.clone(),
+                    committed: state,
+                    members: HashMap::new(),
+                    log,
+                    chat,
+                    op_ids,
+                    op_order,
+                    pending: VecDeque::new(),
+                    in_flight: 0,
+                    retry_delay: RETRY_FIRST,
+                    retry_scheduled: false,
+                    call: Vec::new(),
+                    draining: false,
+                    drained: Vec::new(),
+                }));
+                ctx.run_interval(IDLE_CHECK, |act, ctx| act.stop_if_idle(ctx));
+            }
+            Ok(None) => self.gone(Error::NotFound("no such board".into()), ctx),
+            Err(e) => self.gone(e, ctx),
+        }
+    }
+
+    /// Answers everything with `err` for a moment, then stops.
+    fn gone(&mut self, err: Error, ctx: &mut Context<Self>) {
+        self.phase = Phase::Gone(err);
+        ctx.run_later(GONE_LINGER, |act, ctx| act.stop(ctx));
+    }
+
+    fn stop(&mut self, ctx: &mut Context<Self>) {
+        self.registry.do_send(Unregister {
+            id: self.id.clone(),
+            addr: ctx.address(),
+        });
+        ctx.stop();
+    }
+
+    fn stop_if_idle(&mut self, ctx: &mut Context<Self>) {
+        let idle = Duration::from_millis(self.shared.config.board_idle_ms);
+        let Phase::Ready(live) = &self.phase else { return };
+        if live.members.is_empty() && live.pending.is_empty() && self.last_activity.elapsed() >= idle {
+            log::info!("board {} closed (idle)", self.id);
+            self.stop(ctx);
+        }
+    }
+
+    fn role_of(live: &Live, token: &str) -> Result<Role> {
+        if constant_time_eq::constant_time_eq(token.as_bytes(), live.edit_token.as_bytes()) {
+            Ok(Role::Editor)
+        } else if constant_time_eq::constant_time_eq(token.as_bytes(), live.view_token.as_bytes()) {
+            Ok(Role::Viewer)
+        } else {
+            Err(Error::Forbidden("this token does not open this board".into()))
+        }
+    }
+
+    /// Queues `frame` for one member; false when that member went over its
+    /// send-queue bound and must be cut.
+    fn push(&self, slot: &Slot, frame: &ByteString) -> bool {
+        let len = frame.len();
+        let queued = slot.queue.bytes.fetch_add(len, Ordering::Relaxed) + len;
+        if queued > self.shared.config.send_queue_bytes {
+            slot.queue.bytes.fetch_sub(len, Ordering::Relaxed);
+            self.shared.metrics.frames_dropped.inc();
+            return false;
+        }
+        slot.addr.do_send(Deliver { frame: frame.clone() });
+        true
+    }
+
+    /// Sends one frame to one member.
+    fn send_to(&mut self, session: &str, frame: ByteString) {
+        let Phase::Ready(live) = &self.phase else { return };
+        let Some(slot) = live.members.get(session) else { return };
+        if !self.push(slot, &frame) {
+            let s = slot.member.session.clone();
+            self.cut(&[s]);
+        }
+    }
+
+    /// Sends one frame to every member but `except`.
+    fn broadcast(&mut self, frame: &ByteString, except: Option<&str>) {
+        let Phase::Ready(live) = &self.phase else { return };
+        let mut slow = Vec::new();
+        for (id, slot) in &live.members {
+            if Some(&**id) != except && !self.push(slot, frame) {
+                slow.push(id.clone());
+            }
+        }
+        if !slow.is_empty() {
+            self.cut(&slow);
+        }
+    }
+
+    /// Closes slow consumers with 1008 and tells the others they left.
+    fn cut(&mut self, sessions: &[SessionId]) {
+        for s in sessions {
+            let Ok(live) = self.live() else { return };
+            if let Some(slot) = live.members.get(s) {
+                slot.queue.cut.store(true, Ordering::Relaxed);
+                slot.addr.do_send(CloseSession {
+                    code: 1008,
+                    reason: "send queue over its bound".into(),
+                });
+                log::info!("session {s} cut: it does not read fast enough");
+                self.shared.metrics.slow_consumers_cut.inc();
+            }
+            self.remove_member(s);
+        }
+    }
+
+    /// Removes a member: leaves the call, tells the others.
+    fn remove_member(&mut self, session: &str) {
+        let Ok(live) = self.live() else { return };
+        if live.members.remove(session).is_none() {
+            return;
+        }
+        let was_in_call = if let Some(i) = live.call.iter().position(|s| &**s == session) {
+            live.call.remove(i);
+            true
+        } else {
+            false
+        };
+        self.last_activity = Instant::now();
+        if was_in_call {
+            self.broadcast(&ServerMessage::CallLeft { session }.to_frame(), None);
+        }
+        self.broadcast(&ServerMessage::PresenceLeft { session }.to_frame(), None);
+    }
+
+    fn reply_err(&mut self, session: &str, reference: Option<&Ref>, err: &Error) {
+        self.send_to(session, ServerMessage::failed(reference, err).to_frame());
+    }
+
+    fn reply_ok(&mut self, session: &str, reference: Option<&Ref>) {
+        if reference.is_some() {
+            self.send_to(session, ServerMessage::ok(reference, None).to_frame());
+        }
+    }
+
+    fn apply_op(&mut self, m: &DurableOp) -> Result<()> {
+        let limits = self.shared.limits;
+        let hold_max = self.shared.config.hold_max_ops;
+        let live = self.live()?;
+        if live.draining {
+            return Err(Error::Unavailable("the server is shutting down".into()));
+        }
+        let Some(slot) = live.members.get(&m.session) else {
+            return Ok(()); // cut or gone: nobody to answer
+        };
+        if !m.op.allowed_for(slot.member.role) {
+            return Err(Error::Forbidden("viewers may only chat".into()));
+        }
+        let author = Author {
+            session: m.session.to_string(),
+            name: slot.member.name.clone(),
+        };
+        if let Some(op_id) = m.op_id {
+            if let Some(&seq) = live.op_ids.get(&op_id) {
+                // A retry: answer with the original seq, once it is committed.
+                if seq <= live.committed.seq {
+                    let frame = ServerMessage::ok(m.reference.as_ref(), Some(seq)).to_frame();
+                    self.send_to(&m.session, frame);
+                } else if let Some(r) = &m.reference {
+                    if let Some(p) = live.pending.iter_mut().find(|p| p.event.seq == seq) {
+                        p.replies.push((m.session.clone(), r.clone()));
+                    }
+                }
+                return Ok(());
+            }
+        }
+        if live.pending.len() >= hold_max {
+            return Err(Error::Unavailable(
+                "the database is unavailable and this board holds as many ops as it may".into(),
+            ));
+        }
+        let at = now_rfc3339();
+        let applied = live.ahead.apply(&m.op, &at, &limits)?;
+        if let Some(op_id) = m.op_id {
+            live.op_ids.insert(op_id, applied.seq);
+            live.op_order.push_back(op_id);
+            if live.op_order.len() > OP_ID_WINDOW {
+                if let Some(old) = live.op_order.pop_front() {
+                    live.op_ids.remove(&old);
+                }
+            }
+        }
+        live.pending.push_back(Pending {
+            event: Event {
+                seq: applied.seq,
+                at,
+                by: author,
+                event: applied.body,
+            },
+            change: applied.change,
+            op_id: m.op_id,
+            replies: m.reference.iter().map(|r| (m.session.clone(), r.clone())).collect(),
+        });
+        self.last_activity = Instant::now();
+        Ok(())
+    }
+
+    /// Hands the pending events to the persister, unless a batch is in
+    /// flight or a retry is waiting.
+    fn submit(&mut self, ctx: &mut Context<Self>) {
+        let id = self.id.clone();
+        let Ok(live) = self.live() else { return };
+        if live.in_flight > 0 || live.retry_scheduled || live.pending.is_empty() {
+            return;
+        }
+        let n = live.pending.len().min(MAX_BATCH_EVENTS);
+        let batch = match build_batch(&id, live.pending.iter().take(n)) {
+            Ok(b) => b,
+            Err(e) => {
+                log::error!("board {id}: cannot build a batch: {e}");
+                return;
+            }
+        };
+        live.in_flight = n;
+        let persist = self.persister.send(Persist { batch });
+        ctx.spawn(persist.into_actor(self).map(|res, act, ctx| {
+            let res = res.unwrap_or_else(|e| Err(Error::internal(format!("persister gone: {e}"))));
+            act.committed(res, ctx);
+        }));
+    }
+
+    /// A batch came back from the database.
+    fn committed(&mut self, res: Result<i64>, ctx: &mut Context<Self>) {
+        let id = self.id.clone();
+        let Ok(live) = self.live() else { return };
+        live.in_flight = 0;
+        match res {
+            Ok(upto) => {
+                live.retry_delay = RETRY_FIRST;
+                let mut done = Vec::new();
+                while live.pending.front().is_some_and(|p| p.event.seq <= upto) {
+                    if let Some(p) = live.pending.pop_front() {
+                        done.push(p);
+                    }
+                }
+                for p in done {
+                    self.publish(p);
+                }
+            }
+            Err(e) => {
+                let delay = live.retry_delay;
+                live.retry_delay = (delay * 2).min(RETRY_MAX);
+                live.retry_scheduled = true;
+                log::warn!(
+                    "board {id}: commit of {} event(s) failed ({e}); retrying in {delay:?}",
+                    live.pending.len()
+                );
+                ctx.run_later(delay, |act, ctx| {
+                    if let Ok(live) = act.live() {
+                        live.retry_scheduled = false;
+                    }
+                    act.submit(ctx);
+                });
+            }
+        }
+        self.after_commit(ctx);
+    }
+
+    fn after_commit(&mut self, ctx: &mut Context<Self>) {
+        self.submit(ctx);
+        if let Ok(live) = self.live() {
+            if live.pending.is_empty() {
+                for w in live.drained.drain(..) {
+                    let _ = w.send(());
+                }
+            }
+        }
+    }
+
+    /// A committed event: into the committed state and the log, replies to
+    /// its author (before the event), then to every member.
+    fn publish(&mut self, p: Pending) {
+        let recovery_max = self.shared.config.recovery_max_events;
+        let frame = ServerMessage::Event(&p.event).to_frame();
+        let Ok(live) = self.live() else { return };
+        live.committed.commit(p.event.seq, &p.change);
+        live.log.push_back((p.event.seq, frame.clone()));
+        while live.log.len() > recovery_max {
+            live.log.pop_front();
+        }
+        if matches!(p.event.event, EventBody::Chat { .. }) {
+            live.chat.push_back(frame.clone());
+            while live.chat.len() > WELCOME_CHAT {
+                live.chat.pop_front();
+            }
+        }
+        let _ = p.op_id;
+        for (session, reference) in &p.replies {
+            let ok = ServerMessage::ok(Some(reference), Some(p.event.seq)).to_frame();
+            self.send_to(session, ok);
+        }
+        self.broadcast(&frame, None);
+    }
+
+    fn welcome(&self, live: &Live, j: &Join, me: &Member) -> (ByteString, Vec<ByteString>) {
+        let config = &self.shared.config;
+        let seq = live.committed.seq;
+        let recovered = j.since.is_some_and(|since| {
+            since <= seq
+                && (seq - since) as usize <= config.recovery_max_events
+                && live.log.front().map_or(since == seq, |(first, _)| *first <= since + 1)
+        });
+        let mut members: Vec<&Member> = live.members.values().map(|s| &s.member).collect();
+        members.push(me);
+        let stickers: Option<Vec<&Sticker>> = (!recovered).then(|| live.committed.stickers.values().collect());
+        let chat = (!recovered).then(|| {
+            live.chat
+                .iter()
+                .filter_map(|f| serde_json::from_str::<&serde_json::value::RawValue>(f).ok())
+                .collect()
+        });
+        let welcome = ServerMessage::Welcome(Welcome {
+            session: &j.session,
+            role: j.role,
+            name: &j.name,
+            board: BoardInfo {
+                id: &self.id,
+                title: &live.committed.title,
+            },
+            seq,
+            recovered,
+            stickers,
+            chat,
+            members,
+            heartbeat: HeartbeatInfo {
+                interval_ms: config.heartbeat_interval_ms,
+                timeout_ms: config.heartbeat_timeout_ms,
+            },
+            call: CallInfo {
+                participants: live.call.iter().map(|s| &**s).collect(),
+                max: config.call_max,
+                ice_servers: &config.ice_servers,
+            },
+        })
+        .to_frame();
+        let replay = match (recovered, j.since) {
+            (true, Some(since)) => live
+                .log
+                .iter()
+                .filter(|(s, _)| *s > since)
+                .map(|(_, f)| f.clone())
+                .collect(),
+            _ => Vec::new(),
+        };
+        (welcome, replay)
+    }
+}
+
+impl Actor for Board {
+    type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        self.shared.metrics.boards.inc();
+        let config = &self.shared.config;
+        let load = self.persister.send(LoadBoard {
+            id: self.id.to_string(),
+            recent_events: config.recovery_max_events as i64,
+            recent_chat: WELCOME_CHAT as i64,
+            recent_op_ids: OP_ID_WINDOW as i64,
+        });
+        // `wait`: no message is handled before the board is loaded.
+        ctx.wait(load.into_actor(self).map(|res, act, ctx| {
+            let res = res.unwrap_or_else(|e| Err(Error::internal(format!("persister gone: {e}"))));
+            act.loaded(res, ctx);
+        }));
+    }
+
+    fn stopped(&mut self, _: &mut Context<Self>) {
+        self.shared.metrics.boards.dec();
+    }
+}
+
+/// Checks a token and the member limit before an upgrade; answers the role.
+#[derive(Message)]
+#[rtype(result = "Result<Role>")]
+pub struct Admit {
+    pub token: String,
+}
+
+impl Handler<Admit> for Board {
+    type Result = Result<Role>;
+
+    fn handle(&mut self, m: Admit, _: &mut Context<Self>) -> Result<Role> {
+        let max_members = self.shared.config.max_members;
+        self.last_activity = Instant::now();
+        let live = self.live()?;
+        let role = Self::role_of(live, &m.token)?;
+        if live.draining {
+            return Err(Error::Unavailable("the server is shutting down".into()));
+        }
+        if live.members.len() >= max_members {
+            return Err(Error::LimitExceeded(format!("a board admits at most {max_members} members")));
+        }
+        Ok(role)
+    }
+}
+
+/// The committed state, for `GET /api/boards/{id}`.
+#[derive(Debug, serde::Serialize)]
+pub struct Snapshot {
+    pub id: String,
+    pub title: String,
+    pub seq: i64,
+    pub stickers: Vec<Sticker>,
+}
+
+/// Reads the committed state, if the token opens this board.
+#[derive(Message)]
+#[rtype(result = "Result<Snapshot>")]
+pub struct GetSnapshot {
+    pub token: String,
+}
+
+impl Handler<GetSnapshot> for Board {
+    type Result = Result<Snapshot>;
+
+    fn handle(&mut self, m: GetSnapshot, _: &mut Context<Self>) -> Result<Snapshot> {
+        let id = self.id.to_string();
+        let live = self.live()?;
+        Self::role_of(live, &m.token)?;
+        Ok(Snapshot {
+            id,
+            title: live.committed.title.clone(),
+            seq: live.committed.seq,
+            stickers: live.committed.stickers.values().cloned().collect(),
+        })
+    }
+}
+
+/// A session joins: it gets the welcome (and the events it missed), the
+/// others get `presence.joined`.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Join {
+    pub session: SessionId,
+    pub name: String,
+    pub role: Role,
+    pub since: Option<i64>,
+    pub addr: Addr<Session>,
+    pub queue: Arc<SendQueue>,
+}
+
+impl Handler<Join> for Board {
+    type Result = ();
+
+    fn handle(&mut self, j: Join, _: &mut Context<Self>) {
+        self.last_activity = Instant::now();
+        let Phase::Ready(live) = &self.phase else {
+            j.addr.do_send(CloseSession {
+                code: 1011,
+                reason: "board unavailable".into(),
+            });
+            return;
+        };
+        if live.draining {
+            j.addr.do_send(CloseSession {
+                code: 1001,
+                reason: "server shutting down".into(),
+            });
+            return;
+        }
+        let member = Member {
+            session: j.session.clone(),
+            name: j.name.clone(),
+            role: j.role,
+            state: Value::Object(Default::default()),
+            in_call: false,
+        };
+        let (welcome, replay) = self.welcome(live, &j, &member);
+        let joined = ServerMessage::PresenceJoined { member: &member }.to_frame();
+        self.broadcast(&joined, None);
+        let slot = Slot {
+            member,
+            addr: j.addr,
+            queue: j.queue,
+        };
+        let Ok(live) = self.live() else { return };
+        live.members.insert(j.session.clone(), slot);
+        for frame in std::iter::once(welcome).chain(replay) {
+            self.send_to(&j.session, frame);
+        }
+    }
+}
+
+/// A session left (closed, dropped by the heartbeat, or stopped).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Leave {
+    pub session: SessionId,
+}
+
+impl Handler<Leave> for Board {
+    type Result = ();
+
+    fn handle(&mut self, m: Leave, _: &mut Context<Self>) {
+        self.remove_member(&m.session);
+    }
+}
+
+/// A durable op from a session.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct DurableOp {
+    pub session: SessionId,
+    pub reference: Option<Ref>,
+    pub op: Op,
+    pub op_id: Option<Uuid>,
+}
+
+impl Handler<DurableOp> for Board {
+    type Result = ();
+
+    fn handle(&mut self, m: DurableOp, ctx: &mut Context<Self>) {
+        match self.apply_op(&m) {
+            Ok(()) => self.submit(ctx),
+            Err(e) => self.reply_err(&m.session, m.reference.as_ref(), &e),
+        }
+    }
+}
+
+/// A member's cursor moved (already coalesced by its session).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Cursor {
+    pub session: SessionId,
+    pub x: f64,
+    pub y: f64,
+}
+
+impl Handler<Cursor> for Board {
+    type Result = ();
+
+    fn handle(&mut self, m: Cursor, _: &mut Context<Self>) {
+        let frame = ServerMessage::Cursor {
+            session: &m.session,
+            x: m.x,
+            y: m.y,
+        }
+        .to_frame();
+        self.broadcast(&frame, Some(&m.session));
+    }
+}
+
+/// A member set its presence state (already validated).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct PresenceSet {
+    pub session: SessionId,
+    pub reference: Option<Ref>,
+    pub state: Value,
+}
+
+impl Handler<PresenceSet> for Board {
+    type Result = ();
+
+    fn handle(&mut self, m: PresenceSet, _: &mut Context<Self>) {
+        let Ok(live) = self.live() else { return };
+        let Some(slot) = live.members.get_mut(&m.session) else { return };
+        slot.member.state = m.state;
+        let frame = ServerMessage::PresenceUpdated { member: &slot.member }.to_frame();
+        self.reply_ok(&m.session, m.reference.as_ref());
+        self.broadcast(&frame, None);
+    }
+}
+
+/// A WebRTC signal from one call participant to another.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Signal {
+    pub session: SessionId,
+    pub reference: Option<Ref>,
+    pub to: String,
+    pub payload: Value,
+}
+
+impl Handler<Signal> for Board {
+    type Result = ();
+
+    fn handle(&mut self, m: Signal, _: &mut Context<Self>) {
+        let check = |live: &Live| -> Result<()> {
+            let in_call = |s: &str| live.call.iter().any(|c| &**c == s);
+            if !in_call(&m.session) {
+                return Err(Error::Forbidden("only call participants may signal".into()));
+            }
+            if !live.members.contains_key(m.to.as_str()) {
+                return Err(Error::NotFound(format!("no session {}", m.to)));
+            }
+            if !in_call(&m.to) {
+                return Err(Error::Forbidden(format!("{} is not in the call", m.to)));
+            }
+            Ok(())
+        };
+        let result = self.live().and_then(|live| check(live));
+        match result {
+            Ok(()) => {
+                let frame = ServerMessage::Signal {
+                    from: &m.session,
+                    payload: &m.payload,
+                }
+                .to_frame();
+                self.send_to(&m.to, frame);
+                self.reply_ok(&m.session, m.reference.as_ref());
+            }
+            Err(e) => self.reply_err(&m.session, m.reference.as_ref(), &e),
+        }
+    }
+}
+
+/// A member joins the board's call.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CallJoin {
+    pub session: SessionId,
+    pub reference: Option<Ref>,
+}
+
+impl Handler<CallJoin> for Board {
+    type Result = ();
+
+    fn handle(&mut self, m: CallJoin, _: &mut Context<Self>) {
+        let max = self.shared.config.call_max;
+        let Ok(live) = self.live() else { return };
+        if !live.members.contains_key(&m.session) {
+            return;
+        }
+        let already = live.call.contains(&m.session);
+        if !already && live.call.len() >= max {
+            let e = Error::LimitExceeded(format!("the call is full ({max} participants)"));
+            self.reply_err(&m.session, m.reference.as_ref(), &e);
+            return;
+        }
+        let peers: Vec<SessionId> = live.call.iter().filter(|s| **s != m.session).cloned().collect();
+        let reply = ServerMessage::Reply {
+            reference: m.reference.as_ref(),
+            ok: true,
+            seq: None,
+            peers: Some(peers.iter().map(|s| &**s).collect()),
+            error: None,
+        }
+        .to_frame();
+        if !already {
+            live.call.push(m.session.clone());
+            if let Some(slot) = live.members.get_mut(&m.session) {
+                slot.member.in_call = true;
+            }
+        }
+        self.send_to(&m.session, reply);
+        if !already {
+            self.broadcast(&ServerMessage::CallJoined { session: &m.session }.to_frame(), None);
+        }
+    }
+}
+
+/// A participant leaves the board's call.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CallLeave {
+    pub session: SessionId,
+    pub reference: Option<Ref>,
+}
+
+impl Handler<CallLeave> for Board {
+    type Result = ();
+
+    fn handle(&mut self, m: CallLeave, _: &mut Context<Self>) {
+        let Ok(live) = self.live() else { return };
+        let Some(i) = live.call.iter().position(|s| *s == m.session) else {
+            let e = Error::Forbidden("not in the call".into());
+            self.reply_err(&m.session, m.reference.as_ref(), &e);
+            return;
+        };
+        live.call.remove(i);
+        if let Some(slot) = live.members.get_mut(&m.session) {
+            slot.member.in_call = false;
+        }
+        self.reply_ok(&m.session, m.reference.as_ref());
+        self.broadcast(&ServerMessage::CallLeft { session: &m.session }.to_frame(), None);
+    }
+}
+
+/// Shutdown: refuse new ops, commit what was admitted, close every socket
+/// with 1001, then stop.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Drain;
+
+impl Handler<Drain> for Board {
+    type Result = ResponseActFuture<Self, ()>;
+
+    fn handle(&mut self, _: Drain, _: &mut Context<Self>) -> Self::Result {
+        let (tx, rx) = oneshot::channel();
+        match self.live() {
+            Ok(live) => {
+                live.draining = true;
+                if live.pending.is_empty() {
+                    let _ = tx.send(());
+                } else {
+                    live.drained.push(tx);
+                }
+            }
+            Err(_) => {
+                let _ = tx.send(());
+            }
+        }
+        Box::pin(async move { rx.await.ok() }.into_actor(self).map(|_, act, ctx| {
+            if let Ok(live) = act.live() {
+                for slot in live.members.values() {
+                    slot.addr.do_send(CloseSession {
+                        code: 1001,
+                        reason: "server shutting down".into(),
+                    });
+                }
+                live.members.clear();
+            }
+            act.stop(ctx);
+        }))
+    }
+}
+
+/// Builds one board's batch from its oldest pending events.
+fn build_batch<'a>(board_id: &str, pending: impl Iterator<Item = &'a Pending>) -> Result<BoardBatch> {
+    let mut batch = BoardBatch {
+        board_id: board_id.to_owned(),
+        ..BoardBatch::default()
+    };
+    // The last change of each sticker wins.
+    let mut touched: HashMap<Uuid, Option<&Sticker>> = HashMap::new();
+    for p in pending {
+        batch.events.push(EventRow::new(board_id, &p.event)?);
+        if let Some(op_id) = p.op_id {
+            batch.op_ids.push(OpIdRow {
+                board_id: board_id.to_owned(),
+                seq: p.event.seq,
+                op_id: op_id.to_string(),
+            });
+        }
+        match &p.change {
+            Change::Upsert(s) => {
+                touched.insert(s.id, Some(s));
+            }
+            Change::Delete(id) => {
+                touched.insert(*id, None);
+            }
+            Change::Title(t) => batch.title = Some(t.clone()),
+            Change::Nothing => {}
+        }
+        batch.last_seq = p.event.seq;
+        batch.updated_at.clone_from(&p.event.at);
+    }
+    for (id, s) in touched {
+        match s {
+            Some(s) => batch.upserts.push(StickerRow::new(board_id, s)),
+            None => batch.deletes.push(id.to_string()),
+        }
+    }
+    Ok(batch)
+}
+
+/// Now, as RFC 3339 in UTC with milliseconds.
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
+}

@@ -1,0 +1,129 @@
+//! The registry of open boards: started once, it starts a Board actor on
+//! the first join (spread over a pool of arbiters, one per core) and forgets
+//! it when the board stops.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+
+use super::board::{Board, Drain};
+use super::persister::Persister;
+use crate::state::Shared;
+
+/// How long a shutdown waits for the boards to flush.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(8);
+
+/// Every open board, by id.
+pub struct Registry {
+    shared: Arc<Shared>,
+    persister: Addr<Persister>,
+    boards: HashMap<Arc<str>, Addr<Board>>,
+    arbiters: Vec<Arbiter>,
+    next: usize,
+}
+
+impl Registry {
+    /// A registry whose boards run on `threads` arbiters.
+    pub fn new(shared: Arc<Shared>, persister: Addr<Persister>, threads: usize) -> Self {
+        Registry {
+            shared,
+            persister,
+            boards: HashMap::new(),
+            arbiters: (0..threads.max(1)).map(|_| Arbiter::new()).collect(),
+            next: 0,
+        }
+    }
+}
+
+impl Actor for Registry {
+    type Context = Context<Self>;
+
+    fn stopped(&mut self, _: &mut Context<Self>) {
+        for a in &self.arbiters {
+            a.stop();
+        }
+    }
+}
+
+/// The board with this id, started (and loading) if it was not open.
+#[derive(Message)]
+#[rtype(result = "Addr<Board>")]
+pub struct Open {
+    pub id: String,
+}
+
+impl Handler<Open> for Registry {
+    type Result = MessageResult<Open>;
+
+    fn handle(&mut self, m: Open, ctx: &mut Context<Self>) -> Self::Result {
+        if let Some(addr) = self.boards.get(m.id.as_str()) {
+            if addr.connected() {
+                return MessageResult(addr.clone());
+            }
+        }
+        let id: Arc<str> = m.id.into();
+        let arbiter = &self.arbiters[self.next % self.arbiters.len()];
+        self.next = self.next.wrapping_add(1);
+        let (shared, persister, registry, board_id) =
+            (self.shared.clone(), self.persister.clone(), ctx.address(), id.clone());
+        let addr = Board::start_in_arbiter(&arbiter.handle(), move |_| {
+            Board::new(board_id, shared, persister, registry)
+        });
+        self.boards.insert(id, addr.clone());
+        MessageResult(addr)
+    }
+}
+
+/// The board with this id, if it is open.
+#[derive(Message)]
+#[rtype(result = "Option<Addr<Board>>")]
+pub struct Lookup {
+    pub id: String,
+}
+
+impl Handler<Lookup> for Registry {
+    type Result = Option<Addr<Board>>;
+
+    fn handle(&mut self, m: Lookup, _: &mut Context<Self>) -> Self::Result {
+        self.boards.get(m.id.as_str()).filter(|a| a.connected()).cloned()
+    }
+}
+
+/// A board stops; forget it (unless a newer actor took its place).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Unregister {
+    pub id: Arc<str>,
+    pub addr: Addr<Board>,
+}
+
+impl Handler<Unregister> for Registry {
+    type Result = ();
+
+    fn handle(&mut self, m: Unregister, _: &mut Context<Self>) {
+        if self.boards.get(&m.id) == Some(&m.addr) {
+            self.boards.remove(&m.id);
+        }
+    }
+}
+
+/// Shutdown: every board flushes and closes its sockets.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct DrainAll;
+
+impl Handler<DrainAll> for Registry {
+    type Result = ResponseFuture<()>;
+
+    fn handle(&mut self, _: DrainAll, _: &mut Context<Self>) -> Self::Result {
+        let drains: Vec<_> = self.boards.values().map(|b| b.send(Drain)).collect();
+        Box::pin(async move {
+            let all = futures_util::future::join_all(drains);
+            if actix::clock::timeout(DRAIN_TIMEOUT, all).await.is_err() {
+                log::warn!("boards did not flush within {DRAIN_TIMEOUT:?}; unacknowledged ops are dropped");
+            }
+        })
+    }
+}

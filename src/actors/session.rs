@@ -1,0 +1,388 @@
+//! The Session actor: one per WebSocket. It owns the socket (the only
+//! module that knows the transport, actix-web-actors), keeps the heartbeat,
+//! enforces the rate limit and the frame rules, parses each frame into a
+//! protocol message, coalesces cursors, and passes the rest to its board.
+
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use actix_web_actors::ws;
+use bytestring::ByteString;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::board::{self, Board};
+use crate::error::Error;
+use crate::protocol::{ClientMessage, ErrorBody, Parsed, Ref, Role, ServerMessage, SessionId};
+use crate::state::Shared;
+
+/// Cursor positions go out at most this often per member; the ones in
+/// between are dropped and only the latest is kept.
+const CURSOR_INTERVAL: Duration = Duration::from_micros(1_000_000 / 30);
+/// Refusals in each of this many consecutive seconds close the connection.
+const ABUSE_LIMIT: Duration = Duration::from_secs(10);
+
+/// The bytes queued for a session and not yet handed to its socket, shared
+/// with the board (which cuts the session past the bound).
+#[derive(Debug, Default)]
+pub struct SendQueue {
+    pub bytes: AtomicUsize,
+    pub cut: AtomicBool,
+}
+
+/// One WebSocket connection.
+pub struct Session {
+    id: SessionId,
+    name: String,
+    role: Role,
+    since: Option<i64>,
+    board: Addr<Board>,
+    shared: Arc<Shared>,
+    queue: Arc<SendQueue>,
+    limiter: DefaultDirectRateLimiter,
+    /// When anything last arrived from the client.
+    last_heard: Instant,
+    /// The first and the latest refusal of an unbroken run of refusals.
+    abuse: Option<(Instant, Instant)>,
+    cursor_sent: Option<Instant>,
+    cursor_pending: Option<(f64, f64)>,
+    /// A message split over continuation frames, while it arrives.
+    partial: Option<Vec<u8>>,
+}
+
+impl Session {
+    /// A session of a member admitted to `board`.
+    pub fn new(name: String, role: Role, since: Option<i64>, board: Addr<Board>, shared: Arc<Shared>) -> Self {
+        let config = &shared.config;
+        let per_s = NonZeroU32::new(config.rate_per_s).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(config.rate_burst).unwrap_or(NonZeroU32::MIN);
+        Session {
+            id: crate::tokens::session_id().into(),
+            name,
+            role,
+            since,
+            board,
+            queue: Arc::default(),
+            limiter: RateLimiter::direct(Quota::per_second(per_s).allow_burst(burst)),
+            last_heard: Instant::now(),
+            abuse: None,
+            cursor_sent: None,
+            cursor_pending: None,
+            partial: None,
+            shared,
+        }
+    }
+
+    /// Starts the socket of this session: answers the upgrade request.
+    pub fn start(
+        self,
+        req: &actix_web::HttpRequest,
+        stream: actix_web::web::Payload,
+    ) -> Result<actix_web::HttpResponse, actix_web::Error> {
+        let max = self.shared.config.max_frame_bytes;
+        ws::WsResponseBuilder::new(self, req, stream).frame_size(max).start()
+    }
+
+    fn close(ctx: &mut ws::WebsocketContext<Self>, code: u16, reason: &str) {
+        ctx.close(Some(ws::CloseReason {
+            code: ws::CloseCode::from(code),
+            description: Some(reason.to_owned()),
+        }));
+        ctx.stop();
+    }
+
+    fn heartbeat(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+        let timeout = Duration::from_millis(self.shared.config.heartbeat_timeout_ms);
+        if self.last_heard.elapsed() > timeout {
+            log::info!("session {} dropped: silent for {timeout:?}", self.id);
+            self.shared.metrics.heartbeat_drops.inc();
+            ctx.stop();
+        } else {
+            ctx.ping(b"");
+        }
+    }
+
+    /// The rate check comes before anything else; false when refused.
+    fn admit_frame(&mut self, ctx: &mut ws::WebsocketContext<Self>) -> bool {
+        let now = Instant::now();
+        if self.limiter.check().is_ok() {
+            if self.abuse.is_some_and(|(_, last)| now - last > Duration::from_secs(1)) {
+                self.abuse = None;
+            }
+            return true;
+        }
+        self.shared.metrics.rate_limited.inc();
+        let start = match self.abuse {
+            Some((start, last)) if now - last <= Duration::from_secs(1) => start,
+            _ => now,
+        };
+        self.abuse = Some((start, now));
+        if now - start >= ABUSE_LIMIT {
+            log::info!("session {} closed: rate limit abused for {ABUSE_LIMIT:?}", self.id);
+            Self::close(ctx, 1008, "rate limit exceeded for too long");
+        }
+        false
+    }
+
+    fn text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
+        if !self.admit_frame(ctx) {
+            let reference = serde_json::from_str::<RefOnly>(text).ok().and_then(|r| r.reference);
+            let e = Error::RateLimited("too many messages".into());
+            ctx.text(ServerMessage::failed(reference.as_ref(), &e).to_frame());
+            return;
+        }
+        let value: Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(e) => return Self::error_frame(ctx, format!("not JSON: {e}")),
+        };
+        let Some(obj) = value.as_object() else {
+            return Self::error_frame(ctx, "a message must be a JSON object".into());
+        };
+        if !obj.get("type").is_some_and(Value::is_string) {
+            return Self::error_frame(ctx, "a message needs a string \"type\"".into());
+        }
+        let Ok(reference) = Ref::from_field(obj.get("ref")) else {
+            let e = Error::bad("ref must be an integer or a string of at most 64 chars");
+            return ctx.text(ServerMessage::failed(None, &e).to_frame());
+        };
+        match ClientMessage::deserialize(value) {
+            Ok(msg) => {
+                if let Err(e) = self.dispatch(msg, reference.clone(), ctx) {
+                    ctx.text(ServerMessage::failed(reference.as_ref(), &e).to_frame());
+                }
+            }
+            Err(e) => {
+                let e = Error::bad(e.to_string());
+                ctx.text(ServerMessage::failed(reference.as_ref(), &e).to_frame());
+            }
+        }
+    }
+
+    fn error_frame(ctx: &mut ws::WebsocketContext<Self>, message: String) {
+        let error = ErrorBody {
+            code: "bad_request",
+            message,
+            sticker: None,
+        };
+        ctx.text(ServerMessage::Error { error }.to_frame());
+    }
+
+    fn dispatch(
+        &mut self,
+        msg: ClientMessage,
+        reference: Option<Ref>,
+        ctx: &mut ws::WebsocketContext<Self>,
+    ) -> Result<(), Error> {
+        let session = self.id.clone();
+        match msg.split() {
+            Parsed::Durable { op, op_id } => self.board.do_send(board::DurableOp {
+                session,
+                reference,
+                op,
+                op_id,
+            }),
+            Parsed::Other(ClientMessage::Ping {}) => {
+                ctx.text(ServerMessage::Pong {
+                    reference: reference.as_ref(),
+                }
+                .to_frame());
+            }
+            Parsed::Other(ClientMessage::Cursor { x, y }) => {
+                crate::board::check_coord("x", x)?;
+                crate::board::check_coord("y", y)?;
+                self.cursor(x, y, ctx);
+            }
+            Parsed::Other(ClientMessage::PresenceSet { state }) => {
+                crate::board::validate_presence(&state)?;
+                self.board.do_send(board::PresenceSet {
+                    session,
+                    reference,
+                    state,
+                });
+            }
+            Parsed::Other(ClientMessage::Signal { to, payload }) => {
+                crate::board::validate_signal_payload(&payload)?;
+                self.board.do_send(board::Signal {
+                    session,
+                    reference,
+                    to,
+                    payload,
+                });
+            }
+            Parsed::Other(ClientMessage::CallJoin {}) => self.board.do_send(board::CallJoin { session, reference }),
+            Parsed::Other(ClientMessage::CallLeave {}) => {
+                self.board.do_send(board::CallLeave { session, reference })
+            }
+            Parsed::Other(durable) => {
+                return Err(Error::internal(format!("unsplit durable message {durable:?}")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Coalesces cursor positions to `CURSOR_INTERVAL`: one goes out at
+    /// once, later ones within the interval replace each other and the
+    /// latest goes out when the interval ends.
+    fn cursor(&mut self, x: f64, y: f64, ctx: &mut ws::WebsocketContext<Self>) {
+        let now = Instant::now();
+        match self.cursor_sent {
+            Some(sent) if now - sent < CURSOR_INTERVAL => {
+                if self.cursor_pending.replace((x, y)).is_some() {
+                    self.shared.metrics.cursors_coalesced.inc();
+                } else {
+                    ctx.run_later(CURSOR_INTERVAL - (now - sent), |act, _| {
+                        if let Some((x, y)) = act.cursor_pending.take() {
+                            act.send_cursor(x, y, Instant::now());
+                        }
+                    });
+                }
+            }
+            _ => self.send_cursor(x, y, now),
+        }
+    }
+
+    fn send_cursor(&mut self, x: f64, y: f64, now: Instant) {
+        self.cursor_sent = Some(now);
+        self.board.do_send(board::Cursor {
+            session: self.id.clone(),
+            x,
+            y,
+        });
+    }
+
+    fn continuation(&mut self, item: actix_http::ws::Item, ctx: &mut ws::WebsocketContext<Self>) {
+        let max = self.shared.config.max_frame_bytes;
+        let (first, chunk, last) = match item {
+            actix_http::ws::Item::FirstText(b) => (Some(true), b, false),
+            actix_http::ws::Item::FirstBinary(b) => (Some(false), b, false),
+            actix_http::ws::Item::Continue(b) => (None, b, false),
+            actix_http::ws::Item::Last(b) => (None, b, true),
+        };
+        if first == Some(false) {
+            return Self::close(ctx, 1003, "binary frames are not accepted");
+        }
+        let buf = match (first, self.partial.as_mut()) {
+            (Some(_), _) => self.partial.insert(Vec::new()),
+            (None, Some(buf)) => buf,
+            (None, None) => return Self::close(ctx, 1002, "continuation without a first frame"),
+        };
+        buf.extend_from_slice(&chunk);
+        if buf.len() > max {
+            self.partial = None;
+            return Self::close(ctx, 1009, "message too large");
+        }
+        if last {
+            let buf = self.partial.take().unwrap_or_default();
+            match String::from_utf8(buf) {
+                Ok(text) => self.text(&text, ctx),
+                Err(_) => Self::close(ctx, 1007, "text is not UTF-8"),
+            }
+        }
+    }
+}
+
+/// Just the `ref` of a message, for replies to frames that are refused
+/// before they are parsed in full.
+#[derive(Deserialize)]
+struct RefOnly {
+    #[serde(rename = "ref")]
+    reference: Option<Ref>,
+}
+
+impl Actor for Session {
+    type Context = ws::WebsocketContext<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        self.shared.metrics.connections.inc();
+        let interval = Duration::from_millis(self.shared.config.heartbeat_interval_ms);
+        ctx.run_interval(interval, Self::heartbeat);
+        let join = board::Join {
+            session: self.id.clone(),
+            name: self.name.clone(),
+            role: self.role,
+            since: self.since,
+            addr: ctx.address(),
+            queue: self.queue.clone(),
+        };
+        log::info!("session {} connected ({:?})", self.id, self.role);
+        // `wait`: no frame from the client is handled before the join.
+        ctx.wait(self.board.send(join).into_actor(self).map(|res, act, ctx| {
+            if res.is_err() {
+                log::warn!("session {}: its board stopped before the join", act.id);
+                Self::close(ctx, 1011, "board unavailable, reconnect");
+            }
+        }));
+    }
+
+    fn stopped(&mut self, _: &mut Self::Context) {
+        self.shared.metrics.connections.dec();
+        self.board.do_send(board::Leave {
+            session: self.id.clone(),
+        });
+        log::info!("session {} disconnected", self.id);
+    }
+}
+
+impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for Session {
+    fn handle(&mut self, msg: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
+        self.last_heard = Instant::now();
+        match msg {
+            Ok(ws::Message::Text(text)) => self.text(&text, ctx),
+            Ok(ws::Message::Binary(_)) => Self::close(ctx, 1003, "binary frames are not accepted"),
+            Ok(ws::Message::Continuation(item)) => self.continuation(item, ctx),
+            Ok(ws::Message::Ping(p)) => ctx.pong(&p),
+            Ok(ws::Message::Pong(_)) | Ok(ws::Message::Nop) => {}
+            Ok(ws::Message::Close(reason)) => {
+                ctx.close(reason);
+                ctx.stop();
+            }
+            Err(ws::ProtocolError::Overflow) => Self::close(ctx, 1009, "frame too large"),
+            Err(e) => {
+                log::info!("session {}: protocol error: {e}", self.id);
+                Self::close(ctx, 1002, "protocol error");
+            }
+        }
+    }
+
+    fn finished(&mut self, ctx: &mut Self::Context) {
+        ctx.stop();
+    }
+}
+
+/// A frame from the board (serialized once, shared by all recipients).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Deliver {
+    pub frame: ByteString,
+}
+
+impl Handler<Deliver> for Session {
+    type Result = ();
+
+    fn handle(&mut self, m: Deliver, ctx: &mut Self::Context) {
+        self.queue.bytes.fetch_sub(m.frame.len(), Ordering::Relaxed);
+        if !self.queue.cut.load(Ordering::Relaxed) {
+            ctx.text(m.frame);
+        }
+    }
+}
+
+/// Closes the socket with a code (1001 shutdown, 1008 slow, 4001 kicked…).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CloseSession {
+    pub code: u16,
+    pub reason: String,
+}
+
+impl Handler<CloseSession> for Session {
+    type Result = ();
+
+    fn handle(&mut self, m: CloseSession, ctx: &mut Self::Context) {
+        Self::close(ctx, m.code, &m.reason);
+    }
+}

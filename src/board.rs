@@ -1,0 +1,560 @@
+//! The board's logic, pure: validate an op against the state, apply it, and
+//! say what event it makes and which row it changes. No I/O, no actix, no
+//! diesel; the Board actor wraps this.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::protocol::{EventBody, NewSticker, Op, Patch, Sticker};
+
+/// Coordinates and sizes lie within ±`COORD_MAX`.
+pub const COORD_MAX: f64 = 1e7;
+/// The longest board title, in chars.
+pub const TITLE_MAX_CHARS: usize = 200;
+/// The longest display name, in chars; longer ones are shortened.
+pub const NAME_MAX_CHARS: usize = 64;
+/// The largest presence state, in bytes of compact JSON.
+pub const PRESENCE_MAX_BYTES: usize = 1024;
+/// The largest signal payload, in bytes of compact JSON.
+pub const SIGNAL_MAX_BYTES: usize = 16 * 1024;
+
+/// The limits the logic enforces (configurable, PROTOCOL.md §2).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_text_chars: usize,
+    pub max_stickers: usize,
+}
+
+/// The state of one board: the fold of its events.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BoardState {
+    pub title: String,
+    pub seq: i64,
+    pub stickers: HashMap<Uuid, Sticker>,
+}
+
+/// The row an event changes, for the persister and the committed view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// The sticker as it is after the event.
+    Upsert(Sticker),
+    /// The sticker is gone.
+    Delete(Uuid),
+    /// The board's new title.
+    Title(String),
+    /// Nothing but the event itself (chat).
+    Nothing,
+}
+
+/// What applying an op produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    pub seq: i64,
+    pub body: EventBody,
+    pub change: Change,
+}
+
+impl BoardState {
+    /// Validates `op` against the state and applies it, assigning the next
+    /// seq. `at` is the event's time (RFC 3339). On error nothing changes.
+    pub fn apply(&mut self, op: &Op, at: &str, limits: &Limits) -> Result<Applied> {
+        let (body, change) = match op {
+            Op::CreateSticker(new) => self.create(new, at, limits)?,
+            Op::UpdateSticker { id, patch, if_version } => self.update(*id, patch, *if_version, at, limits)?,
+            Op::DeleteSticker(id) => {
+                if !self.stickers.contains_key(id) {
+                    return Err(Error::NotFound(format!("no sticker {id}")));
+                }
+                (EventBody::StickerDeleted { id: *id }, Change::Delete(*id))
+            }
+            Op::Rename(title) => {
+                let title = validate_title(title)?;
+                (EventBody::BoardRenamed { title: title.clone() }, Change::Title(title))
+            }
+            Op::Chat(text) => {
+                if text.trim().is_empty() {
+                    return Err(Error::bad("chat text must not be empty"));
+                }
+                check_text(text, limits)?;
+                let body = EventBody::Chat {
+                    id: Uuid::new_v4(),
+                    text: text.clone(),
+                };
+                (body, Change::Nothing)
+            }
+        };
+        self.seq += 1;
+        self.commit(self.seq, &change);
+        Ok(Applied {
+            seq: self.seq,
+            body,
+            change,
+        })
+    }
+
+    /// Applies a change that is already validated (the committed view
+    /// catching up, or a board loaded from storage).
+    pub fn commit(&mut self, seq: i64, change: &Change) {
+        match change {
+            Change::Upsert(s) => {
+                self.stickers.insert(s.id, s.clone());
+            }
+            Change::Delete(id) => {
+                self.stickers.remove(id);
+            }
+            Change::Title(t) => self.title.clone_from(t),
+            Change::Nothing => {}
+        }
+        self.seq = seq;
+    }
+
+    fn create(&self, new: &NewSticker, at: &str, limits: &Limits) -> Result<(EventBody, Change)> {
+        for (name, v) in [("x", new.x), ("y", new.y)] {
+            check_coord(name, v)?;
+        }
+        check_size("w", new.w)?;
+        check_size("h", new.h)?;
+        let z = new.z.unwrap_or(0.0);
+        check_coord("z", z)?;
+        let color = check_color(&new.color)?;
+        check_text(&new.text, limits)?;
+        let id = new.id.unwrap_or_else(Uuid::new_v4);
+        if let Some(existing) = self.stickers.get(&id) {
+            return Err(Error::Conflict {
+                message: format!("sticker {id} exists"),
+                sticker: Some(Box::new(existing.clone())),
+            });
+        }
+        if self.stickers.len() >= limits.max_stickers {
+            return Err(Error::LimitExceeded(format!(
+                "a board holds at most {} stickers",
+                limits.max_stickers
+            )));
+        }
+        let sticker = Sticker {
+            id,
+            x: new.x,
+            y: new.y,
+            w: new.w,
+            h: new.h,
+            z,
+            color,
+            text: new.text.clone(),
+            version: 1,
+            updated_at: at.to_owned(),
+        };
+        Ok((
+            EventBody::StickerCreated {
+                sticker: sticker.clone(),
+            },
+            Change::Upsert(sticker),
+        ))
+    }
+
+    fn update(
+        &self,
+        id: Uuid,
+        patch: &Patch,
+        if_version: Option<i64>,
+        at: &str,
+        limits: &Limits,
+    ) -> Result<(EventBody, Change)> {
+        let current = self
+            .stickers
+            .get(&id)
+            .ok_or_else(|| Error::NotFound(format!("no sticker {id}")))?;
+        let mut patch = patch.clone();
+        if patch == Patch::default() {
+            return Err(Error::bad("patch is empty"));
+        }
+        for (name, v) in [("x", patch.x), ("y", patch.y), ("z", patch.z)] {
+            if let Some(v) = v {
+                check_coord(name, v)?;
+            }
+        }
+        for (name, v) in [("w", patch.w), ("h", patch.h)] {
+            if let Some(v) = v {
+                check_size(name, v)?;
+            }
+        }
+        if let Some(c) = &patch.color {
+            patch.color = Some(check_color(c)?);
+        }
+        if let Some(t) = &patch.text {
+            check_text(t, limits)?;
+        }
+        if let Some(expected) = if_version {
+            if expected != current.version {
+                return Err(Error::Conflict {
+                    message: format!("sticker is at version {}, not {expected}", current.version),
+                    sticker: Some(Box::new(current.clone())),
+                });
+            }
+        }
+        let mut next = current.clone();
+        apply_patch(&mut next, &patch);
+        next.version += 1;
+        next.updated_at = at.to_owned();
+        let body = EventBody::StickerUpdated {
+            id,
+            patch,
+            version: next.version,
+        };
+        Ok((body, Change::Upsert(next)))
+    }
+}
+
+/// Applies the fields a patch carries.
+pub fn apply_patch(s: &mut Sticker, p: &Patch) {
+    let set = |dst: &mut f64, v: Option<f64>| {
+        if let Some(v) = v {
+            *dst = v;
+        }
+    };
+    set(&mut s.x, p.x);
+    set(&mut s.y, p.y);
+    set(&mut s.w, p.w);
+    set(&mut s.h, p.h);
+    set(&mut s.z, p.z);
+    if let Some(c) = &p.color {
+        s.color.clone_from(c);
+    }
+    if let Some(t) = &p.text {
+        s.text.clone_from(t);
+    }
+}
+
+/// Folds one stored event into a state: what a client does with the log.
+pub fn fold(state: &mut BoardState, seq: i64, at: &str, body: &EventBody) {
+    let change = match body {
+        EventBody::StickerCreated { sticker } => Change::Upsert(sticker.clone()),
+        EventBody::StickerUpdated { id, patch, version } => match state.stickers.get(id) {
+            Some(cur) => {
+                let mut next = cur.clone();
+                apply_patch(&mut next, patch);
+                next.version = *version;
+                next.updated_at = at.to_owned();
+                Change::Upsert(next)
+            }
+            None => Change::Nothing,
+        },
+        EventBody::StickerDeleted { id } => Change::Delete(*id),
+        EventBody::Chat { .. } => Change::Nothing,
+        EventBody::BoardRenamed { title } => Change::Title(title.clone()),
+    };
+    state.commit(seq, &change);
+}
+
+/// A coordinate: finite and within ±1e7.
+pub fn check_coord(name: &str, v: f64) -> Result<()> {
+    if v.is_finite() && v.abs() <= COORD_MAX {
+        Ok(())
+    } else {
+        Err(Error::bad(format!("{name} must be a number within ±1e7")))
+    }
+}
+
+fn check_size(name: &str, v: f64) -> Result<()> {
+    if v.is_finite() && v > 0.0 && v <= COORD_MAX {
+        Ok(())
+    } else {
+        Err(Error::bad(format!("{name} must be a number in (0, 1e7]")))
+    }
+}
+
+/// A `#rrggbb` colour, returned lowercase.
+fn check_color(c: &str) -> Result<String> {
+    let b = c.as_bytes();
+    if b.len() == 7 && b[0] == b'#' && b[1..].iter().all(u8::is_ascii_hexdigit) {
+        Ok(c.to_ascii_lowercase())
+    } else {
+        Err(Error::bad("color must be #rrggbb"))
+    }
+}
+
+fn check_text(t: &str, limits: &Limits) -> Result<()> {
+    if t.chars().count() > limits.max_text_chars {
+        Err(Error::TooLarge(format!(
+            "text is longer than {} chars",
+            limits.max_text_chars
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+/// A board title: trimmed, 1..200 chars.
+pub fn validate_title(title: &str) -> Result<String> {
+    let t = title.trim();
+    if t.is_empty() {
+        Err(Error::bad("title must not be empty"))
+    } else if t.chars().count() > TITLE_MAX_CHARS {
+        Err(Error::TooLarge(format!(
+            "title is longer than {TITLE_MAX_CHARS} chars"
+        )))
+    } else {
+        Ok(t.to_owned())
+    }
+}
+
+/// A display name: trimmed, not empty, shortened to 64 chars.
+pub fn validate_name(name: &str) -> Result<String> {
+    let n = name.trim();
+    if n.is_empty() {
+        return Err(Error::bad("name must not be empty"));
+    }
+    Ok(n.chars().take(NAME_MAX_CHARS).collect())
+}
+
+/// A presence state: a JSON object of at most 1 KiB compact.
+pub fn validate_presence(state: &Value) -> Result<()> {
+    if !state.is_object() {
+        return Err(Error::bad("state must be an object"));
+    }
+    if json_len(state) > PRESENCE_MAX_BYTES {
+        return Err(Error::TooLarge(format!(
+            "state is over {PRESENCE_MAX_BYTES} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// A signal payload: at most 16 KiB compact.
+pub fn validate_signal_payload(payload: &Value) -> Result<()> {
+    if json_len(payload) > SIGNAL_MAX_BYTES {
+        return Err(Error::TooLarge(format!(
+            "payload is over {SIGNAL_MAX_BYTES} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// The length of a value's compact JSON, in bytes.
+fn json_len(v: &Value) -> usize {
+    struct Counter(usize);
+    impl std::io::Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Counter(0);
+    // Writing a Value into a counter cannot fail.
+    let _ = serde_json::to_writer(&mut c, v);
+    c.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LIMITS: Limits = Limits {
+        max_text_chars: 10,
+        max_stickers: 2,
+    };
+    const AT: &str = "2026-01-01T00:00:00Z";
+
+    fn new_sticker(id: Option<Uuid>) -> NewSticker {
+        NewSticker {
+            id,
+            x: 1.0,
+            y: 2.0,
+            w: 100.0,
+            h: 50.0,
+            z: None,
+            color: "#AABBCC".into(),
+            text: "hi".into(),
+        }
+    }
+
+    fn created(state: &mut BoardState) -> Uuid {
+        let a = state
+            .apply(&Op::CreateSticker(new_sticker(None)), AT, &LIMITS)
+            .expect("a valid create applies");
+        match a.body {
+            EventBody::StickerCreated { sticker } => sticker.id,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn create_assigns_seq_version_and_lowercase_color() {
+        let mut s = BoardState::default();
+        let a = s.apply(&Op::CreateSticker(new_sticker(None)), AT, &LIMITS).unwrap();
+        assert_eq!(a.seq, 1);
+        let EventBody::StickerCreated { sticker } = a.body else {
+            panic!("not a create")
+        };
+        assert_eq!(sticker.version, 1);
+        assert_eq!(sticker.z, 0.0);
+        assert_eq!(sticker.color, "#aabbcc");
+        assert_eq!(sticker.updated_at, AT);
+        assert_eq!(s.stickers.len(), 1);
+    }
+
+    #[test]
+    fn create_with_existing_id_conflicts_with_that_sticker() {
+        let mut s = BoardState::default();
+        let id = Uuid::new_v4();
+        s.apply(&Op::CreateSticker(new_sticker(Some(id))), AT, &LIMITS).unwrap();
+        let err = s.apply(&Op::CreateSticker(new_sticker(Some(id))), AT, &LIMITS).unwrap_err();
+        match err {
+            Error::Conflict { sticker: Some(st), .. } => assert_eq!(st.id, id),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert_eq!(s.seq, 1, "a failed op assigns no seq");
+    }
+
+    #[test]
+    fn limits_and_validation() {
+        let mut s = BoardState::default();
+        created(&mut s);
+        created(&mut s);
+        let err = s.apply(&Op::CreateSticker(new_sticker(None)), AT, &LIMITS).unwrap_err();
+        assert_eq!(err.code(), "limit_exceeded");
+
+        let mut s = BoardState::default();
+        let mut bad = new_sticker(None);
+        bad.color = "red".into();
+        assert_eq!(s.apply(&Op::CreateSticker(bad), AT, &LIMITS).unwrap_err().code(), "bad_request");
+        let mut bad = new_sticker(None);
+        bad.x = 2e7;
+        assert_eq!(s.apply(&Op::CreateSticker(bad), AT, &LIMITS).unwrap_err().code(), "bad_request");
+        let mut bad = new_sticker(None);
+        bad.w = 0.0;
+        assert_eq!(s.apply(&Op::CreateSticker(bad), AT, &LIMITS).unwrap_err().code(), "bad_request");
+        let mut bad = new_sticker(None);
+        bad.text = "ééééééééééé".into(); // 11 chars, 22 bytes
+        assert_eq!(s.apply(&Op::CreateSticker(bad), AT, &LIMITS).unwrap_err().code(), "too_large");
+        let mut ok = new_sticker(None);
+        ok.text = "éééééééééé".into(); // 10 chars: at the limit
+        assert!(s.apply(&Op::CreateSticker(ok), AT, &LIMITS).is_ok());
+        assert_eq!(s.seq, 1);
+    }
+
+    #[test]
+    fn update_bumps_version_and_checks_if_version() {
+        let mut s = BoardState::default();
+        let id = created(&mut s);
+        let patch = Patch {
+            x: Some(5.0),
+            color: Some("#FFFFFF".into()),
+            ..Patch::default()
+        };
+        let a = s
+            .apply(
+                &Op::UpdateSticker {
+                    id,
+                    patch: patch.clone(),
+                    if_version: Some(1),
+                },
+                "later",
+                &LIMITS,
+            )
+            .unwrap();
+        assert_eq!(a.seq, 2);
+        let st = &s.stickers[&id];
+        assert_eq!((st.x, st.y, st.version), (5.0, 2.0, 2));
+        assert_eq!(st.color, "#ffffff");
+        assert_eq!(st.updated_at, "later");
+        let err = s
+            .apply(
+                &Op::UpdateSticker {
+                    id,
+                    patch,
+                    if_version: Some(1),
+                },
+                AT,
+                &LIMITS,
+            )
+            .unwrap_err();
+        match err {
+            Error::Conflict { sticker: Some(st), .. } => assert_eq!(st.version, 2),
+            other => panic!("unexpected {other:?}"),
+        }
+        let empty = Op::UpdateSticker {
+            id,
+            patch: Patch::default(),
+            if_version: None,
+        };
+        assert_eq!(s.apply(&empty, AT, &LIMITS).unwrap_err().code(), "bad_request");
+        let missing = Op::UpdateSticker {
+            id: Uuid::new_v4(),
+            patch: Patch {
+                x: Some(1.0),
+                ..Patch::default()
+            },
+            if_version: None,
+        };
+        assert_eq!(s.apply(&missing, AT, &LIMITS).unwrap_err().code(), "not_found");
+    }
+
+    #[test]
+    fn delete_rename_chat() {
+        let mut s = BoardState::default();
+        let id = created(&mut s);
+        s.apply(&Op::DeleteSticker(id), AT, &LIMITS).unwrap();
+        assert!(s.stickers.is_empty());
+        assert_eq!(s.apply(&Op::DeleteSticker(id), AT, &LIMITS).unwrap_err().code(), "not_found");
+        let a = s.apply(&Op::Rename("  New  ".into()), AT, &LIMITS).unwrap();
+        assert_eq!(a.change, Change::Title("New".into()));
+        assert_eq!(s.title, "New");
+        assert_eq!(s.apply(&Op::Rename(" ".into()), AT, &LIMITS).unwrap_err().code(), "bad_request");
+        assert_eq!(
+            s.apply(&Op::Rename("x".repeat(201)), AT, &LIMITS).unwrap_err().code(),
+            "too_large"
+        );
+        assert_eq!(s.apply(&Op::Chat(String::new()), AT, &LIMITS).unwrap_err().code(), "bad_request");
+        let a = s.apply(&Op::Chat("hello".into()), AT, &LIMITS).unwrap();
+        assert_eq!(a.seq, 4);
+        assert_eq!(a.change, Change::Nothing);
+    }
+
+    #[test]
+    fn folding_the_events_gives_the_state() {
+        let mut live = BoardState::default();
+        let id = Uuid::new_v4();
+        let ops = [
+            Op::CreateSticker(new_sticker(Some(id))),
+            Op::UpdateSticker {
+                id,
+                patch: Patch {
+                    text: Some("b".into()),
+                    ..Patch::default()
+                },
+                if_version: None,
+            },
+            Op::CreateSticker(new_sticker(None)),
+            Op::Rename("T".into()),
+            Op::DeleteSticker(id),
+        ];
+        let mut folded = BoardState::default();
+        for op in &ops {
+            let e = live.apply(op, AT, &LIMITS).unwrap();
+            fold(&mut folded, e.seq, AT, &e.body);
+        }
+        assert_eq!(folded, live);
+        assert_eq!(folded.seq, 5);
+    }
+
+    #[test]
+    fn names_titles_presence_payloads() {
+        assert_eq!(validate_name("  Ada ").unwrap(), "Ada");
+        assert_eq!(validate_name(&"n".repeat(100)).unwrap().chars().count(), 64);
+        assert!(validate_name("   ").is_err());
+        assert!(validate_title(&"é".repeat(200)).is_ok());
+        assert!(validate_presence(&serde_json::json!({})).is_ok());
+        assert!(validate_presence(&serde_json::json!([])).is_err());
+        let big = serde_json::json!({ "k": "x".repeat(1020) });
+        assert_eq!(validate_presence(&big).unwrap_err().code(), "too_large");
+        let fits = serde_json::json!({ "k": "x".repeat(1016) }); // {"k":"…"} = 1024 bytes
+        assert!(validate_presence(&fits).is_ok());
+        assert!(validate_signal_payload(&serde_json::json!("x".repeat(17_000))).is_err());
+    }
+}

@@ -1,0 +1,117 @@
+//! Command line and environment: every setting of PROTOCOL.md §5, each a
+//! flag with an environment variable and the protocol's default.
+
+use clap::{Args, Parser, Subcommand};
+use serde_json::Value;
+
+/// corkboard: a realtime room server for collaborative sticky-note boards.
+#[derive(Debug, Parser)]
+#[command(name = "corkboard", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What to run.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default when no command is given).
+    Serve(Config),
+}
+
+/// The server's settings.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on (host:port; port 0 picks a free one).
+    #[arg(long, env = "CORKBOARD_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// postgres://… or postgresql://… selects Postgres; sqlite://PATH,
+    /// sqlite:PATH or a bare path selects an SQLite file.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "corkboard.db",
+        hide_env_values = true
+    )]
+    pub database_url: String,
+    /// Milliseconds between WebSocket pings.
+    #[arg(long, env = "CORKBOARD_HEARTBEAT_INTERVAL_MS", default_value_t = 5000)]
+    pub heartbeat_interval_ms: u64,
+    /// A connection silent this long (milliseconds) is closed.
+    #[arg(long, env = "CORKBOARD_HEARTBEAT_TIMEOUT_MS", default_value_t = 15000)]
+    pub heartbeat_timeout_ms: u64,
+    /// The largest WebSocket frame accepted, in bytes; larger closes with 1009.
+    #[arg(long, env = "CORKBOARD_MAX_FRAME_BYTES", default_value_t = 64 * 1024)]
+    pub max_frame_bytes: usize,
+    /// The longest sticker or chat text, in chars.
+    #[arg(long, env = "CORKBOARD_MAX_TEXT_CHARS", default_value_t = 2000)]
+    pub max_text_chars: usize,
+    /// The most stickers a board holds.
+    #[arg(long, env = "CORKBOARD_MAX_STICKERS", default_value_t = 10000)]
+    pub max_stickers: usize,
+    /// The most members a board admits; more are answered 429.
+    #[arg(long, env = "CORKBOARD_MAX_MEMBERS", default_value_t = 1000)]
+    pub max_members: usize,
+    /// Messages per second a connection may send, sustained.
+    #[arg(long, env = "CORKBOARD_RATE_PER_S", default_value_t = 100)]
+    pub rate_per_s: u32,
+    /// Messages a connection may send in a burst.
+    #[arg(long, env = "CORKBOARD_RATE_BURST", default_value_t = 200)]
+    pub rate_burst: u32,
+    /// Bytes of frames pending for one connection before it is cut (1008).
+    #[arg(long, env = "CORKBOARD_SEND_QUEUE_BYTES", default_value_t = 1024 * 1024)]
+    pub send_queue_bytes: usize,
+    /// How far back (in events) `since` recovery reaches.
+    #[arg(long, env = "CORKBOARD_RECOVERY_MAX_EVENTS", default_value_t = 1000)]
+    pub recovery_max_events: usize,
+    /// Unacknowledged ops a board holds while the database is down.
+    #[arg(long, env = "CORKBOARD_HOLD_MAX_OPS", default_value_t = 10000)]
+    pub hold_max_ops: usize,
+    /// The most participants of a board's call.
+    #[arg(long, env = "CORKBOARD_CALL_MAX", default_value_t = 6)]
+    pub call_max: usize,
+    /// ICE servers for calls, a JSON array of {"urls", "username"?, "credential"?}.
+    #[arg(long, env = "CORKBOARD_ICE_SERVERS", default_value = "[]", value_parser = parse_ice_servers)]
+    pub ice_servers: Value,
+    /// An open board with no members is unloaded after this many
+    /// milliseconds (its state stays in the database).
+    #[arg(long, env = "CORKBOARD_BOARD_IDLE_MS", default_value_t = 30_000)]
+    pub board_idle_ms: u64,
+    /// Database connections in the pool.
+    #[arg(long, env = "CORKBOARD_DB_POOL_SIZE", default_value_t = 10)]
+    pub db_pool_size: u32,
+    /// HTTP worker threads (0: one per core).
+    #[arg(long, env = "CORKBOARD_WORKERS", default_value_t = 0)]
+    pub workers: usize,
+}
+
+fn parse_ice_servers(s: &str) -> Result<Value, String> {
+    let v: Value = serde_json::from_str(s).map_err(|e| format!("not JSON: {e}"))?;
+    let list = v.as_array().ok_or("must be a JSON array")?;
+    for server in list {
+        let urls = server.get("urls").ok_or("each ICE server needs \"urls\"")?;
+        if !(urls.is_string() || urls.is_array()) {
+            return Err("\"urls\" must be a string or an array".into());
+        }
+    }
+    Ok(v)
+}
+
+impl Config {
+    /// The settings from the environment and the defaults, as `corkboard serve`
+    /// with no flags.
+    pub fn from_env() -> Self {
+        Cli::parse_from(["corkboard", "serve"])
+            .command
+            .map(|Command::Serve(c)| c)
+            .unwrap_or_else(|| unreachable!("serve was given"))
+    }
+
+    /// The limits the pure board logic enforces.
+    pub fn limits(&self) -> crate::board::Limits {
+        crate::board::Limits {
+            max_text_chars: self.max_text_chars,
+            max_stickers: self.max_stickers,
+        }
+    }
+}

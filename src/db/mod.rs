@@ -1,0 +1,148 @@
+//! Storage: one diesel `MultiConnection` over Postgres and SQLite, an r2d2
+//! pool, migrations per backend (embedded, run at start), and the queries.
+//! Reached only from the actors' persister and the HTTP handlers, always
+//! off the async threads.
+
+pub mod queries;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::error::Error;
+
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// How long a checkout waits for a connection before the caller sees
+/// `unavailable` (and the board retries).
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A connection to either backend; queries are written once against it.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// The connection pool.
+pub type Pool = r2d2::Pool<Manager>;
+
+/// Which database a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    /// `postgres://`/`postgresql://` is Postgres; `sqlite://PATH`,
+    /// `sqlite:PATH` or a bare path is an SQLite file. Returns the backend
+    /// and the URL its driver takes.
+    pub fn of(url: &str) -> (Backend, String) {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return (Backend::Postgres, url.to_owned());
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        (Backend::Sqlite, path.to_owned())
+    }
+}
+
+/// Opens connections of one backend, so that a bad URL fails with that
+/// backend's own error (diesel's `MultiConnection::establish` would try
+/// each backend in turn and hide it).
+#[derive(Debug, Clone)]
+pub struct Manager {
+    backend: Backend,
+    url: String,
+}
+
+impl Manager {
+    fn open(&self) -> Result<DbConnection, diesel::ConnectionError> {
+        match self.backend {
+            Backend::Postgres => PgConnection::establish(&self.url).map(DbConnection::Postgres),
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(&self.url)?;
+                // WAL lets readers run beside the writer; FULL makes every
+                // acknowledged commit survive a power cut.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = DbConnection;
+    type Error = diesel::ConnectionError;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        self.open()
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        match conn {
+            DbConnection::Postgres(c) => diesel::r2d2::R2D2Connection::is_broken(c),
+            DbConnection::Sqlite(c) => diesel::r2d2::R2D2Connection::is_broken(c),
+        }
+    }
+}
+
+/// Connects, runs the pending migrations and builds the pool. A bad URL or
+/// an unreachable database fails here at once with the driver's message.
+pub fn connect(url: &str, pool_size: u32) -> Result<(Backend, Pool), String> {
+    let (backend, url) = Backend::of(url);
+    let manager = Manager { backend, url };
+    let mut conn = manager.open().map_err(|e| format!("cannot open the database: {e}"))?;
+    let migrated = match &mut conn {
+        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+    }
+    .map_err(|e| format!("migrations failed: {e}"))?;
+    if migrated > 0 {
+        log::info!("applied {migrated} migration(s)");
+    }
+    drop(conn);
+    let pool = r2d2::Pool::builder()
+        .max_size(pool_size.max(2))
+        .min_idle(Some(1))
+        .connection_timeout(CHECKOUT_TIMEOUT)
+        .build_unchecked(manager);
+    Ok((backend, pool))
+}
+
+/// Checks a connection out of the pool; a timeout means the database is
+/// unavailable.
+pub fn checkout(pool: &Pool) -> Result<r2d2::PooledConnection<Manager>, Error> {
+    pool.get().map_err(Error::unavailable)
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error as D};
+        match e {
+            D::NotFound => Error::NotFound("not found".into()),
+            D::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                Error::internal(format!("unique violation: {}", info.message()))
+            }
+            other => Error::unavailable(other),
+        }
+    }
+}

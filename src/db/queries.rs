@@ -1,0 +1,320 @@
+//! Every query corkboard runs, written once for both backends.
+
+use diesel::prelude::*;
+
+use super::schema::{boards, events, op_ids, stickers};
+use super::DbConnection;
+use crate::error::{Error, Result};
+use crate::protocol::{Author, Event, EventBody, Sticker};
+
+/// Rows per multi-row INSERT (SQLite allows 32766 bound parameters).
+const ROWS_PER_INSERT: usize = 500;
+
+/// A multi-row INSERT. diesel's `MultiConnection` cannot build one for
+/// SQLite, so the same statement is built against the concrete connection.
+macro_rules! insert_rows {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            DbConnection::Postgres(c) => diesel::insert_into($table).values($rows).execute(c),
+            DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
+
+/// A board's row.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = boards)]
+pub struct BoardRow {
+    pub id: String,
+    pub title: String,
+    pub edit_token: String,
+    pub view_token: String,
+    pub seq: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One stored event.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = events)]
+pub struct EventRow {
+    pub board_id: String,
+    pub seq: i64,
+    pub kind: String,
+    pub payload: String,
+    pub author_session: String,
+    pub author_name: String,
+    pub at: String,
+}
+
+impl EventRow {
+    /// The row of an event of a board.
+    pub fn new(board_id: &str, event: &Event) -> Result<Self> {
+        Ok(EventRow {
+            board_id: board_id.to_owned(),
+            seq: event.seq,
+            kind: event.event.kind().to_owned(),
+            payload: serde_json::to_string(&event.event).map_err(Error::internal)?,
+            author_session: event.by.session.clone(),
+            author_name: event.by.name.clone(),
+            at: event.at.clone(),
+        })
+    }
+
+    /// The event as clients see it.
+    pub fn into_event(self) -> Result<Event> {
+        let event: EventBody = serde_json::from_str(&self.payload)
+            .map_err(|e| Error::internal(format!("stored event {} is unreadable: {e}", self.seq)))?;
+        Ok(Event {
+            seq: self.seq,
+            at: self.at,
+            by: Author {
+                session: self.author_session,
+                name: self.author_name,
+            },
+            event,
+        })
+    }
+}
+
+/// A sticker's current state.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = stickers)]
+pub struct StickerRow {
+    pub board_id: String,
+    pub id: String,
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+    pub z: f64,
+    pub color: String,
+    pub text: String,
+    pub version: i64,
+    pub updated_at: String,
+}
+
+impl StickerRow {
+    /// The row of a sticker of a board.
+    pub fn new(board_id: &str, s: &Sticker) -> Self {
+        StickerRow {
+            board_id: board_id.to_owned(),
+            id: s.id.to_string(),
+            x: s.x,
+            y: s.y,
+            w: s.w,
+            h: s.h,
+            z: s.z,
+            color: s.color.clone(),
+            text: s.text.clone(),
+            version: s.version,
+            updated_at: s.updated_at.clone(),
+        }
+    }
+
+    fn into_sticker(self) -> Result<Sticker> {
+        Ok(Sticker {
+            id: self
+                .id
+                .parse()
+                .map_err(|e| Error::internal(format!("stored sticker id {}: {e}", self.id)))?,
+            x: self.x,
+            y: self.y,
+            w: self.w,
+            h: self.h,
+            z: self.z,
+            color: self.color,
+            text: self.text,
+            version: self.version,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// An applied op_id and the seq it got.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = op_ids)]
+pub struct OpIdRow {
+    pub board_id: String,
+    pub seq: i64,
+    pub op_id: String,
+}
+
+/// Everything one board commits in one group commit.
+#[derive(Debug, Clone, Default)]
+pub struct BoardBatch {
+    pub board_id: String,
+    /// The seq of the last event; the board row's seq after the commit.
+    pub last_seq: i64,
+    pub updated_at: String,
+    /// The new title, when the batch renames the board.
+    pub title: Option<String>,
+    pub events: Vec<EventRow>,
+    pub op_ids: Vec<OpIdRow>,
+    /// Stickers as they are after the batch.
+    pub upserts: Vec<StickerRow>,
+    /// Stickers the batch deletes.
+    pub deletes: Vec<String>,
+}
+
+/// A board as it is loaded into its actor.
+#[derive(Debug)]
+pub struct LoadedBoard {
+    pub row: BoardRow,
+    pub stickers: Vec<Sticker>,
+    /// The most recent events, oldest first.
+    pub recent: Vec<Event>,
+    /// The most recent chat events, oldest first.
+    pub chat: Vec<Event>,
+    /// op_ids of the most recent ops, with their seqs.
+    pub op_ids: Vec<(String, i64)>,
+}
+
+/// Inserts a new board.
+pub fn create_board(conn: &mut DbConnection, row: &BoardRow) -> Result<()> {
+    diesel::insert_into(boards::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// A board's row, if it exists.
+pub fn find_board(conn: &mut DbConnection, id: &str) -> Result<Option<BoardRow>> {
+    Ok(boards::table
+        .find(id)
+        .select(BoardRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// A board's stickers.
+pub fn stickers_of(conn: &mut DbConnection, id: &str) -> Result<Vec<Sticker>> {
+    stickers::table
+        .filter(stickers::board_id.eq(id))
+        .select(StickerRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(StickerRow::into_sticker)
+        .collect()
+}
+
+/// Events with seq > `after`, oldest first, at most `limit`.
+pub fn events_after(conn: &mut DbConnection, id: &str, after: i64, limit: i64) -> Result<Vec<Event>> {
+    events::table
+        .filter(events::board_id.eq(id).and(events::seq.gt(after)))
+        .order(events::seq.asc())
+        .limit(limit)
+        .select(EventRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(EventRow::into_event)
+        .collect()
+}
+
+/// The last `n` events (of one kind, if given), oldest first.
+fn last_events(conn: &mut DbConnection, id: &str, kind: Option<&str>, n: i64) -> Result<Vec<Event>> {
+    let mut query = events::table
+        .filter(events::board_id.eq(id))
+        .order(events::seq.desc())
+        .limit(n)
+        .select(EventRow::as_select())
+        .into_boxed();
+    if let Some(kind) = kind {
+        query = query.filter(events::kind.eq(kind.to_owned()));
+    }
+    let mut rows = query.load(conn)?;
+    rows.reverse();
+    rows.into_iter().map(EventRow::into_event).collect()
+}
+
+/// Everything a Board actor starts from: the state, the recent log, the
+/// recent chat and the recent op_ids, read in one transaction.
+pub fn load_board(
+    conn: &mut DbConnection,
+    id: &str,
+    recent_events: i64,
+    recent_chat: i64,
+    recent_op_ids: i64,
+) -> Result<Option<LoadedBoard>> {
+    conn.transaction(|conn| {
+        let Some(row) = find_board(conn, id)? else {
+            return Ok(None);
+        };
+        let stickers = stickers_of(conn, id)?;
+        let recent = last_events(conn, id, None, recent_events)?;
+        let chat = last_events(conn, id, Some("chat"), recent_chat)?;
+        let op_ids = op_ids::table
+            .filter(op_ids::board_id.eq(id))
+            .order(op_ids::seq.desc())
+            .limit(recent_op_ids)
+            .select((op_ids::op_id, op_ids::seq))
+            .load::<(String, i64)>(conn)?;
+        Ok(Some(LoadedBoard {
+            row,
+            stickers,
+            recent,
+            chat,
+            op_ids,
+        }))
+    })
+}
+
+/// A board's committed seq, if the board exists.
+pub fn board_seq(conn: &mut DbConnection, id: &str) -> Result<Option<i64>> {
+    Ok(boards::table
+        .find(id)
+        .select(boards::seq)
+        .first(conn)
+        .optional()?)
+}
+
+/// Writes one board's batch; the caller holds the transaction.
+pub fn write_batch(conn: &mut DbConnection, b: &BoardBatch) -> Result<()> {
+    for chunk in b.events.chunks(ROWS_PER_INSERT) {
+        insert_rows!(conn, events::table, chunk)?;
+    }
+    for chunk in b.op_ids.chunks(ROWS_PER_INSERT) {
+        insert_rows!(conn, op_ids::table, chunk)?;
+    }
+    // An upsert is a delete and an insert: diesel's MultiConnection has no
+    // portable ON CONFLICT.
+    let touched: Vec<&str> = b
+        .deletes
+        .iter()
+        .map(String::as_str)
+        .chain(b.upserts.iter().map(|r| r.id.as_str()))
+        .collect();
+    for chunk in touched.chunks(ROWS_PER_INSERT) {
+        diesel::delete(
+            stickers::table.filter(stickers::board_id.eq(&b.board_id).and(stickers::id.eq_any(chunk))),
+        )
+        .execute(conn)?;
+    }
+    for chunk in b.upserts.chunks(ROWS_PER_INSERT) {
+        insert_rows!(conn, stickers::table, chunk)?;
+    }
+    let target = boards::table.find(&b.board_id);
+    match &b.title {
+        Some(title) => diesel::update(target)
+            .set((
+                boards::seq.eq(b.last_seq),
+                boards::updated_at.eq(&b.updated_at),
+                boards::title.eq(title),
+            ))
+            .execute(conn)?,
+        None => diesel::update(target)
+            .set((boards::seq.eq(b.last_seq), boards::updated_at.eq(&b.updated_at)))
+            .execute(conn)?,
+    };
+    Ok(())
+}
+
+/// Commits several boards' batches in one transaction (the group commit).
+pub fn commit_batches(conn: &mut DbConnection, batches: &[BoardBatch]) -> Result<()> {
+    conn.transaction(|conn| batches.iter().try_for_each(|b| write_batch(conn, b)))
+}
+
+/// Whether the database answers.
+pub fn ping(conn: &mut DbConnection) -> Result<()> {
+    use diesel::connection::SimpleConnection;
+    conn.batch_execute("SELECT 1")?;
+    Ok(())
+}

@@ -1,0 +1,55 @@
+//! The one portable schema, used with both backends (UUIDs, JSON and
+//! timestamps are TEXT; see the migrations of each backend).
+
+diesel::table! {
+    boards (id) {
+        id -> Text,
+        title -> Text,
+        edit_token -> Text,
+        view_token -> Text,
+        seq -> BigInt,
+        created_at -> Text,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    events (board_id, seq) {
+        board_id -> Text,
+        seq -> BigInt,
+        kind -> Text,
+        payload -> Text,
+        author_session -> Text,
+        author_name -> Text,
+        at -> Text,
+    }
+}
+
+diesel::table! {
+    stickers (board_id, id) {
+        board_id -> Text,
+        id -> Text,
+        x -> Double,
+        y -> Double,
+        w -> Double,
+        h -> Double,
+        z -> Double,
+        color -> Text,
+        text -> Text,
+        version -> BigInt,
+        updated_at -> Text,
+    }
+}
+
+diesel::table! {
+    op_ids (board_id, seq) {
+        board_id -> Text,
+        seq -> BigInt,
+        op_id -> Text,
+    }
+}
+
+diesel::joinable!(events -> boards (board_id));
+diesel::joinable!(stickers -> boards (board_id));
+diesel::joinable!(op_ids -> boards (board_id));
+diesel::allow_tables_to_appear_in_same_query!(boards, events, stickers, op_ids);

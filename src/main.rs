@@ -1,0 +1,28 @@
+use clap::Parser;
+use corkboard::config::{Cli, Command, Config};
+use corkboard::startup::{shutdown_on_signal, Application};
+
+#[actix_web::main]
+async fn main() -> std::process::ExitCode {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let cli = Cli::parse();
+    let config = match cli.command {
+        Some(Command::Serve(config)) => config,
+        None => Config::from_env(),
+    };
+    let app = match Application::build(config).await {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("corkboard: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    actix_web::rt::spawn(shutdown_on_signal(app.shutdown_handle()));
+    match app.run_until_stopped().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("corkboard: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! Building and running the app: the database, the actors (started once,
+//! outside `HttpServer::new`), the HTTP server, and the graceful shutdown.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix::prelude::*;
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::Logger;
+use actix_web::{web, App, HttpServer};
+
+use crate::actors::persister::{DbExecutor, Persister};
+use crate::actors::registry::{DrainAll, Registry};
+use crate::config::Config;
+use crate::db::{self, Backend};
+use crate::state::Shared;
+
+/// A built app, listening, not yet running.
+pub struct Application {
+    port: u16,
+    server: Server,
+    registry: Addr<Registry>,
+    shared: Arc<Shared>,
+}
+
+impl Application {
+    /// Connects to the database (migrating it), starts the actors and binds
+    /// the listener. Fails at once on a bad database URL or address.
+    pub async fn build(config: Config) -> Result<Self, String> {
+        let url = config.database_url.clone();
+        let pool_size = config.db_pool_size;
+        let (backend, pool) = web::block(move || db::connect(&url, pool_size))
+            .await
+            .map_err(|e| e.to_string())??;
+        log::info!("database: {backend:?}");
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let workers = if config.workers == 0 { cores } else { config.workers };
+        let shared = Arc::new(Shared::new(config));
+
+        // Postgres commits several transactions at once; SQLite has one writer.
+        let (executors, in_flight) = match backend {
+            Backend::Postgres => (4, 3),
+            Backend::Sqlite => (2, 1),
+        };
+        let executor = {
+            let (pool, shared) = (pool.clone(), shared.clone());
+            SyncArbiter::start(executors, move || DbExecutor {
+                pool: pool.clone(),
+                shared: shared.clone(),
+            })
+        };
+        let persister = Persister::new(executor, in_flight).start();
+        let registry = Registry::new(shared.clone(), persister, cores).start();
+
+        let listener = TcpListener::bind(&shared.config.bind)
+            .map_err(|e| format!("cannot listen on {}: {e}", shared.config.bind))?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let (data_pool, data_registry, data_shared) = (
+            web::Data::new(pool),
+            web::Data::new(registry.clone()),
+            web::Data::new(shared.clone()),
+        );
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(
+                    Logger::new("%{request}xi %s %b %Dms")
+                        .custom_request_replace("request", |req| redacted_request_line(req.uri())),
+                )
+                .app_data(data_pool.clone())
+                .app_data(data_registry.clone())
+                .app_data(data_shared.clone())
+                .configure(crate::http::routes)
+        })
+        .workers(workers)
+        .disable_signals()
+        .shutdown_timeout(2)
+        .listen(listener)
+        .map_err(|e| e.to_string())?
+        .run();
+        log::info!("listening on {}:{port}", shared.config.bind.rsplit_once(':').map_or("", |(h, _)| h));
+        Ok(Application {
+            port,
+            server,
+            registry,
+            shared,
+        })
+    }
+
+    /// The port it listens on (useful with port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A handle that shuts the app down gracefully.
+    pub fn shutdown_handle(&self) -> Shutdown {
+        Shutdown {
+            server: self.server.handle(),
+            registry: self.registry.clone(),
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// Serves until the server stops.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Graceful shutdown: stop accepting, flush every board, close every
+/// socket with 1001, stop.
+#[derive(Clone)]
+pub struct Shutdown {
+    server: ServerHandle,
+    registry: Addr<Registry>,
+    shared: Arc<Shared>,
+}
+
+impl Shutdown {
+    /// Runs the shutdown; returns when the server has stopped.
+    pub async fn run(self) {
+        log::info!("shutting down: flushing boards");
+        self.shared.start_draining();
+        self.server.pause().await;
+        if self.registry.send(DrainAll).await.is_err() {
+            log::warn!("the registry stopped before the boards were flushed");
+        }
+        // Let the close frames go out before the sockets are dropped.
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+        self.server.stop(true).await;
+    }
+}
+
+/// Waits for SIGTERM or SIGINT, then shuts down.
+pub async fn shutdown_on_signal(shutdown: Shutdown) {
+    let mut term = match actix_web::rt::signal::unix::signal(actix_web::rt::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            log::error!("cannot listen for SIGTERM: {e}");
+            return;
+        }
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = actix_web::rt::signal::ctrl_c() => {}
+    }
+    shutdown.run().await;
+}
+
+/// The request line with every `token` query value replaced by `…`.
+fn redacted_request_line(uri: &actix_web::http::Uri) -> String {
+    let Some(query) = uri.query() else {
+        return uri.path().to_owned();
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|kv| match kv.split_once('=') {
+            Some((k, _)) if k == "token" => format!("{k}=…"),
+            _ => kv.to_owned(),
+        })
+        .collect();
+    format!("{}?{}", uri.path(), query.join("&"))
+}
