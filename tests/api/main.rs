@@ -1,0 +1,7 @@
+//! The integration tests: one binary, real sockets, a fresh database per
+//! test, every test on SQLite and on Postgres.
+
+mod helpers;
+
+mod http_api;
+mod websocket;

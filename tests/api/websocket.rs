@@ -1,0 +1,1 @@
+crate::on_both_backends!();
