@@ -6,12 +6,11 @@ use std::time::Duration;
 
 use clap::Parser;
 use corkboard::config::{Cli, Command as CliCommand, Config};
-use corkboard::startup::{Application, Shutdown};
+use corkboard::startup::Application;
 use diesel::{Connection, RunQueryDsl};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -81,8 +80,6 @@ pub fn test_config(db_url: &str) -> Config {
 /// A running app.
 pub struct TestApp {
     pub addr: String,
-    pub db_url: String,
-    pub shutdown: Shutdown,
     pub http: awc::Client,
 }
 
@@ -110,15 +107,11 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
 /// Spawns an app with exactly these settings.
 pub async fn spawn_config(config: Config) -> TestApp {
     let _ = env_logger::builder().is_test(true).try_init();
-    let db_url = config.database_url.clone();
     let app = Application::build(config).await.expect("the app builds");
     let addr = format!("127.0.0.1:{}", app.port());
-    let shutdown = app.shutdown_handle();
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         addr,
-        db_url,
-        shutdown,
         http: awc::Client::builder().timeout(WAIT).finish(),
     }
 }
@@ -302,11 +295,6 @@ impl Client {
 /// A sticker.create message.
 pub fn create_msg(text: &str) -> Value {
     json!({ "type": "sticker.create", "sticker": { "x": 10, "y": 20, "w": 100, "h": 80, "color": "#ffcc00", "text": text } })
-}
-
-/// The normal close code, for tests that check it.
-pub fn code(c: CloseCode) -> u16 {
-    u16::from(c)
 }
 
 /// The server binary, run as a child process.

@@ -4,4 +4,6 @@
 mod helpers;
 
 mod http_api;
+mod calls;
+mod durability;
 mod websocket;

@@ -1,0 +1,266 @@
+//! The guarantees of PROTOCOL.md §4 under failure: kill -9, SIGTERM, a bad
+//! database URL, and Postgres going away under load.
+
+use std::collections::BTreeSet;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use corkboard::board::{fold, BoardState};
+use corkboard::protocol::Event;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+crate::on_both_backends!(kill_9_loses_nothing_acknowledged, sigterm_flushes_and_closes_with_1001, bad_database_url_fails_fast);
+
+/// Every event of a board, through the HTTP API.
+async fn all_events(http: &awc::Client, addr: &str, b: &TestBoard) -> Vec<Event> {
+    let mut events: Vec<Event> = Vec::new();
+    loop {
+        let after = events.last().map_or(0, |e| e.seq);
+        let url = format!("http://{addr}/api/boards/{}/events?token={}&after={after}&limit=1000", b.id, b.view);
+        let mut res = http.get(url).send().await.expect("GET events");
+        let page: Value = res.json().limit(1 << 26).await.expect("events JSON");
+        let page: Vec<Event> = serde_json::from_value(page["events"].clone()).expect("events");
+        if page.is_empty() {
+            return events;
+        }
+        events.extend(page);
+    }
+}
+
+/// The board's state equals the fold of its log, and the log has no gaps.
+async fn assert_state_is_fold_of_log(http: &awc::Client, addr: &str, b: &TestBoard) -> (i64, Vec<Event>) {
+    let events = all_events(http, addr, b).await;
+    let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, (1..=events.len() as i64).collect::<Vec<_>>(), "the log has no gaps");
+    let mut folded = BoardState::default();
+    for e in &events {
+        fold(&mut folded, e.seq, &e.at, &e.event);
+    }
+    let mut res = http
+        .get(format!("http://{addr}/api/boards/{}?token={}", b.id, b.view))
+        .send()
+        .await
+        .expect("GET board");
+    let state: Value = res.json().limit(1 << 26).await.expect("state");
+    assert_eq!(state["seq"], json!(folded.seq));
+    let mut stickers: Vec<corkboard::protocol::Sticker> =
+        serde_json::from_value(state["stickers"].clone()).expect("stickers");
+    stickers.sort_by_key(|s| s.id);
+    let mut expected: Vec<_> = folded.stickers.into_values().collect();
+    expected.sort_by_key(|s| s.id);
+    assert_eq!(stickers, expected, "the state is the fold of the log");
+    (folded.seq, events)
+}
+
+/// Sends `n` ops with refs; returns the seqs of those acknowledged before
+/// `stop_after` acks arrived (the rest may be in flight).
+async fn write_ops(c: &mut Client, n: usize, stop_after: usize) -> BTreeSet<i64> {
+    for i in 0..n {
+        let msg = if i % 3 == 0 {
+            create_msg(&format!("op {i}"))
+        } else {
+            json!({ "type": "chat.send", "text": format!("chat {i}") })
+        };
+        let mut msg = msg;
+        msg["ref"] = json!(i);
+        c.send(msg).await;
+    }
+    let mut acked = BTreeSet::new();
+    while acked.len() < stop_after {
+        let m = c.recv().await;
+        if m["type"] == "reply" {
+            assert_eq!(m["ok"], true, "{m}");
+            acked.insert(m["seq"].as_i64().expect("seq"));
+        }
+    }
+    acked
+}
+
+async fn kill_9_loses_nothing_acknowledged(backend: Backend) {
+    let db = fresh_database(backend);
+    let mut server = start_binary(&db, &[("CORKBOARD_RATE_PER_S", "10000"), ("CORKBOARD_RATE_BURST", "10000")]).await;
+    let app_http = awc::Client::builder().timeout(WAIT).finish();
+    let mut res = app_http
+        .post(format!("http://{}/api/boards", server.addr))
+        .send_json(&json!({ "title": "crash" }))
+        .await
+        .expect("create");
+    let created: Value = res.json().await.expect("JSON");
+    let b = TestBoard {
+        id: created["id"].as_str().expect("id").into(),
+        edit: created["edit_token"].as_str().expect("edit").into(),
+        view: created["view_token"].as_str().expect("view").into(),
+    };
+    let url = format!("ws://{}/ws/boards/{}?token={}&name=w", server.addr, b.id, b.edit);
+    let mut c = Client::connect(&url).await.expect("upgrade");
+    c.recv().await;
+    // 400 ops in flight, kill -9 as soon as 200 are acknowledged
+    let acked = write_ops(&mut c, 400, 200).await;
+    server.child.kill().expect("kill -9");
+    let _ = server.child.wait();
+    drop(c);
+
+    let server = start_binary(&db, &[]).await;
+    let (seq, events) = assert_state_is_fold_of_log(&app_http, &server.addr, &b).await;
+    let max_acked = *acked.iter().max().expect("acks");
+    assert!(seq >= max_acked, "acknowledged seq {max_acked} lost: the board is at {seq}");
+    let stored: BTreeSet<i64> = events.iter().map(|e| e.seq).collect();
+    assert!(acked.is_subset(&stored));
+    let mut server = server;
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+}
+
+async fn sigterm_flushes_and_closes_with_1001(backend: Backend) {
+    let db = fresh_database(backend);
+    let mut server = start_binary(&db, &[]).await;
+    let http = awc::Client::builder().timeout(WAIT).finish();
+    let mut res = http
+        .post(format!("http://{}/api/boards", server.addr))
+        .send_json(&json!({ "title": "bye" }))
+        .await
+        .expect("create");
+    let created: Value = res.json().await.expect("JSON");
+    let b = TestBoard {
+        id: created["id"].as_str().expect("id").into(),
+        edit: created["edit_token"].as_str().expect("edit").into(),
+        view: created["view_token"].as_str().expect("view").into(),
+    };
+    let url = format!("ws://{}/ws/boards/{}?token={}&name=w", server.addr, b.id, b.edit);
+    let mut c = Client::connect(&url).await.expect("upgrade");
+    c.recv().await;
+    let acked = write_ops(&mut c, 50, 50).await;
+    let started = Instant::now();
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    assert_eq!(c.closed().await, Some(1001));
+    let status = loop {
+        if let Some(s) = server.child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "no exit within 10 s of SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "exit status {status}");
+    let mut server = start_binary(&db, &[]).await;
+    let (seq, _) = assert_state_is_fold_of_log(&http, &server.addr, &b).await;
+    assert_eq!(seq, *acked.iter().max().expect("acks"));
+    let _ = server.child.kill();
+    let _ = server.child.wait();
+}
+
+async fn bad_database_url_fails_fast(backend: Backend) {
+    let url = match backend {
+        Backend::Postgres => format!("postgres://nobody@127.0.0.1:{}/nothing", free_port()),
+        Backend::Sqlite => "sqlite:///nonexistent-dir/corkboard.db".to_owned(),
+    };
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_corkboard"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", &url])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run the binary");
+    assert!(!out.status.success());
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let backend_says = match backend {
+        Backend::Postgres => "Connection refused",
+        Backend::Sqlite => "unable to open database file",
+    };
+    assert!(err.contains(backend_says), "stderr: {err}");
+}
+
+/// A throwaway cluster of its own, for a test that stops it.
+struct OwnCluster {
+    dir: String,
+    url: String,
+}
+
+impl OwnCluster {
+    fn new() -> Self {
+        let out = Command::new("scripts/pg.sh").arg("new").output().expect("scripts/pg.sh new");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let (dir, url) = line.split_once(' ').expect("DIR URL");
+        OwnCluster {
+            dir: dir.into(),
+            url: url.into(),
+        }
+    }
+
+    fn run(&self, what: &str) {
+        let ok = Command::new("scripts/pg.sh").args([what, &self.dir]).status().expect("pg.sh");
+        assert!(ok.success(), "pg.sh {what}");
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = Command::new("scripts/pg.sh").args(["destroy", &self.dir]).status();
+    }
+}
+
+/// Postgres stops under load and starts again: the board keeps its state,
+/// holds up to `hold_max_ops`, answers `unavailable` past it, and
+/// acknowledges the held ops in order once the database is back.
+#[actix_web::test]
+async fn postgres_outage_holds_ops_and_loses_nothing() {
+    const HOLD: usize = 20;
+    let cluster = OwnCluster::new();
+    let db_url = {
+        use diesel::{Connection, RunQueryDsl};
+        let mut conn = diesel::PgConnection::establish(&cluster.url).expect("connect");
+        diesel::sql_query("CREATE DATABASE outage").execute(&mut conn).expect("create db");
+        format!("{}/outage", cluster.url.rsplit_once('/').expect("URL has a database").0)
+    };
+    let mut config = test_config(&db_url);
+    config.hold_max_ops = HOLD;
+    let app = spawn_config(config).await;
+    let b = app.board("outage").await;
+    let (mut c, _) = app.join(&b, &b.edit, "w").await;
+    let (mut watcher, _) = app.join(&b, &b.view, "v").await;
+    for i in 0..3 {
+        assert_eq!(c.request(create_msg(&format!("before {i}")), i).await["ok"], true);
+    }
+
+    cluster.run("stop");
+    let (status, _) = app.get("/healthz").await;
+    assert_eq!(status, 503);
+    for i in 0..HOLD + 5 {
+        let mut msg = create_msg(&format!("during {i}"));
+        msg["ref"] = json!(100 + i);
+        c.send(msg).await;
+    }
+    // past the bound: unavailable; the held ones get no answer yet
+    for _ in 0..5 {
+        let r = c.recv_type("reply").await;
+        assert_eq!(r["error"]["code"], "unavailable", "{r}");
+        assert!(r["ref"].as_i64().is_some_and(|r| r >= (100 + HOLD) as i64));
+    }
+    // an open board still answers from memory, with what is committed
+    let (status, state) = app.get(&format!("/api/boards/{}?token={}", b.id, b.view)).await;
+    assert_eq!((status, state["seq"].clone()), (200, json!(3)));
+    // long enough for a commit attempt to fail (a checkout waits 2 s)
+    tokio::time::sleep(Duration::from_secs(3)).await;
+
+    cluster.run("start");
+    let mut seqs = Vec::new();
+    while seqs.len() < HOLD {
+        let r = c.recv_type("reply").await;
+        assert_eq!(r["ok"], true, "{r}");
+        seqs.push(r["seq"].as_i64().expect("seq"));
+    }
+    assert_eq!(seqs, (4..4 + HOLD as i64).collect::<Vec<_>>(), "acknowledged in order");
+    let mut seen = Vec::new();
+    while seen.len() < 3 + HOLD {
+        let e = watcher.recv_type("event").await;
+        seen.push(e["seq"].as_i64().expect("seq"));
+    }
+    assert_eq!(seen, (1..=(3 + HOLD) as i64).collect::<Vec<_>>());
+    let (seq, _) = assert_state_is_fold_of_log(&app.http, &app.addr, &b).await;
+    assert_eq!(seq, (3 + HOLD) as i64);
+    assert!(app.metric("corkboard_commit_failures_total").await >= 1.0);
+}
