@@ -63,7 +63,11 @@ impl BoardState {
     pub fn apply(&mut self, op: &Op, at: &str, limits: &Limits) -> Result<Applied> {
         let (body, change) = match op {
             Op::CreateSticker(new) => self.create(new, at, limits)?,
-            Op::UpdateSticker { id, patch, if_version } => self.update(*id, patch, *if_version, at, limits)?,
+            Op::UpdateSticker {
+                id,
+                patch,
+                if_version,
+            } => self.update(*id, patch, *if_version, at, limits)?,
             Op::DeleteSticker(id) => {
                 if !self.stickers.contains_key(id) {
                     return Err(Error::NotFound(format!("no sticker {id}")));
@@ -72,7 +76,10 @@ impl BoardState {
             }
             Op::Rename(title) => {
                 let title = validate_title(title)?;
-                (EventBody::BoardRenamed { title: title.clone() }, Change::Title(title))
+                (
+                    EventBody::BoardRenamed { title: title.clone() },
+                    Change::Title(title),
+                )
             }
             Op::Chat(text) => {
                 if text.trim().is_empty() {
@@ -386,7 +393,9 @@ mod tests {
     #[test]
     fn create_assigns_seq_version_and_lowercase_color() {
         let mut s = BoardState::default();
-        let a = s.apply(&Op::CreateSticker(new_sticker(None)), AT, &LIMITS).unwrap();
+        let a = s
+            .apply(&Op::CreateSticker(new_sticker(None)), AT, &LIMITS)
+            .unwrap();
         assert_eq!(a.seq, 1);
         let EventBody::StickerCreated { sticker } = a.body else {
             panic!("not a create")
@@ -402,10 +411,15 @@ mod tests {
     fn create_with_existing_id_conflicts_with_that_sticker() {
         let mut s = BoardState::default();
         let id = Uuid::new_v4();
-        s.apply(&Op::CreateSticker(new_sticker(Some(id))), AT, &LIMITS).unwrap();
-        let err = s.apply(&Op::CreateSticker(new_sticker(Some(id))), AT, &LIMITS).unwrap_err();
+        s.apply(&Op::CreateSticker(new_sticker(Some(id))), AT, &LIMITS)
+            .unwrap();
+        let err = s
+            .apply(&Op::CreateSticker(new_sticker(Some(id))), AT, &LIMITS)
+            .unwrap_err();
         match err {
-            Error::Conflict { sticker: Some(st), .. } => assert_eq!(st.id, id),
+            Error::Conflict {
+                sticker: Some(st), ..
+            } => assert_eq!(st.id, id),
             other => panic!("unexpected {other:?}"),
         }
         assert_eq!(s.seq, 1, "a failed op assigns no seq");
@@ -416,22 +430,36 @@ mod tests {
         let mut s = BoardState::default();
         created(&mut s);
         created(&mut s);
-        let err = s.apply(&Op::CreateSticker(new_sticker(None)), AT, &LIMITS).unwrap_err();
+        let err = s
+            .apply(&Op::CreateSticker(new_sticker(None)), AT, &LIMITS)
+            .unwrap_err();
         assert_eq!(err.code(), "limit_exceeded");
 
         let mut s = BoardState::default();
         let mut bad = new_sticker(None);
         bad.color = "red".into();
-        assert_eq!(s.apply(&Op::CreateSticker(bad), AT, &LIMITS).unwrap_err().code(), "bad_request");
+        assert_eq!(
+            s.apply(&Op::CreateSticker(bad), AT, &LIMITS).unwrap_err().code(),
+            "bad_request"
+        );
         let mut bad = new_sticker(None);
         bad.x = 2e7;
-        assert_eq!(s.apply(&Op::CreateSticker(bad), AT, &LIMITS).unwrap_err().code(), "bad_request");
+        assert_eq!(
+            s.apply(&Op::CreateSticker(bad), AT, &LIMITS).unwrap_err().code(),
+            "bad_request"
+        );
         let mut bad = new_sticker(None);
         bad.w = 0.0;
-        assert_eq!(s.apply(&Op::CreateSticker(bad), AT, &LIMITS).unwrap_err().code(), "bad_request");
+        assert_eq!(
+            s.apply(&Op::CreateSticker(bad), AT, &LIMITS).unwrap_err().code(),
+            "bad_request"
+        );
         let mut bad = new_sticker(None);
         bad.text = "ééééééééééé".into(); // 11 chars, 22 bytes
-        assert_eq!(s.apply(&Op::CreateSticker(bad), AT, &LIMITS).unwrap_err().code(), "too_large");
+        assert_eq!(
+            s.apply(&Op::CreateSticker(bad), AT, &LIMITS).unwrap_err().code(),
+            "too_large"
+        );
         let mut ok = new_sticker(None);
         ok.text = "éééééééééé".into(); // 10 chars: at the limit
         assert!(s.apply(&Op::CreateSticker(ok), AT, &LIMITS).is_ok());
@@ -475,7 +503,9 @@ mod tests {
             )
             .unwrap_err();
         match err {
-            Error::Conflict { sticker: Some(st), .. } => assert_eq!(st.version, 2),
+            Error::Conflict {
+                sticker: Some(st), ..
+            } => assert_eq!(st.version, 2),
             other => panic!("unexpected {other:?}"),
         }
         let empty = Op::UpdateSticker {
@@ -501,16 +531,27 @@ mod tests {
         let id = created(&mut s);
         s.apply(&Op::DeleteSticker(id), AT, &LIMITS).unwrap();
         assert!(s.stickers.is_empty());
-        assert_eq!(s.apply(&Op::DeleteSticker(id), AT, &LIMITS).unwrap_err().code(), "not_found");
+        assert_eq!(
+            s.apply(&Op::DeleteSticker(id), AT, &LIMITS).unwrap_err().code(),
+            "not_found"
+        );
         let a = s.apply(&Op::Rename("  New  ".into()), AT, &LIMITS).unwrap();
         assert_eq!(a.change, Change::Title("New".into()));
         assert_eq!(s.title, "New");
-        assert_eq!(s.apply(&Op::Rename(" ".into()), AT, &LIMITS).unwrap_err().code(), "bad_request");
         assert_eq!(
-            s.apply(&Op::Rename("x".repeat(201)), AT, &LIMITS).unwrap_err().code(),
+            s.apply(&Op::Rename(" ".into()), AT, &LIMITS).unwrap_err().code(),
+            "bad_request"
+        );
+        assert_eq!(
+            s.apply(&Op::Rename("x".repeat(201)), AT, &LIMITS)
+                .unwrap_err()
+                .code(),
             "too_large"
         );
-        assert_eq!(s.apply(&Op::Chat(String::new()), AT, &LIMITS).unwrap_err().code(), "bad_request");
+        assert_eq!(
+            s.apply(&Op::Chat(String::new()), AT, &LIMITS).unwrap_err().code(),
+            "bad_request"
+        );
         let a = s.apply(&Op::Chat("hello".into()), AT, &LIMITS).unwrap();
         assert_eq!(a.seq, 4);
         assert_eq!(a.change, Change::Nothing);

@@ -43,14 +43,23 @@ impl Metrics {
     pub fn new() -> Self {
         let r = Registry::new();
         let gauge = |name: &str, help: &str| {
-            register(&r, IntGauge::new(name, help).unwrap_or_else(|_| unreachable!("valid metric name")))
+            register(
+                &r,
+                IntGauge::new(name, help).unwrap_or_else(|_| unreachable!("valid metric name")),
+            )
         };
         let counter = |name: &str, help: &str| {
-            register(&r, IntCounter::new(name, help).unwrap_or_else(|_| unreachable!("valid metric name")))
+            register(
+                &r,
+                IntCounter::new(name, help).unwrap_or_else(|_| unreachable!("valid metric name")),
+            )
         };
         let histogram = |name: &str, help: &str, buckets: Vec<f64>| {
             let opts = HistogramOpts::new(name, help).buckets(buckets);
-            register(&r, Histogram::with_opts(opts).unwrap_or_else(|_| unreachable!("valid buckets")))
+            register(
+                &r,
+                Histogram::with_opts(opts).unwrap_or_else(|_| unreachable!("valid buckets")),
+            )
         };
         Metrics {
             connections: gauge("corkboard_connections_open", "Open WebSocket connections."),
@@ -59,12 +68,16 @@ impl Metrics {
             commit_batch_events: histogram(
                 "corkboard_commit_batch_events",
                 "Events per group commit.",
-                vec![1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0],
+                vec![
+                    1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0,
+                ],
             ),
             commit_seconds: histogram(
                 "corkboard_commit_seconds",
                 "Latency of a group commit.",
-                vec![0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0],
+                vec![
+                    0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0,
+                ],
             ),
             commit_failures: counter("corkboard_commit_failures_total", "Group commits that failed."),
             slow_consumers_cut: counter(
@@ -83,7 +96,10 @@ impl Metrics {
                 "corkboard_heartbeat_drops_total",
                 "Connections closed because nothing arrived within the heartbeat timeout.",
             ),
-            rate_limited: counter("corkboard_rate_limited_total", "Messages refused by the rate limit."),
+            rate_limited: counter(
+                "corkboard_rate_limited_total",
+                "Messages refused by the rate limit.",
+            ),
             registry: r,
         }
     }

@@ -138,12 +138,13 @@ pub enum Ref {
 impl Ref {
     /// Reads the `ref` field of a message: `Ok(None)` when absent or null,
     /// `Err` when it is neither an integer nor a string of ≤ 64 chars.
-    pub fn from_field(v: Option<&Value>) -> Result<Option<Ref>, ()> {
+    pub fn from_field(v: Option<&Value>) -> Result<Option<Ref>, crate::error::Error> {
+        let bad = || crate::error::Error::bad("ref must be an integer or a string of at most 64 chars");
         match v {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => n.as_i64().map(|i| Some(Ref::Int(i))).ok_or(()),
+            Some(Value::Number(n)) => n.as_i64().map(|i| Some(Ref::Int(i))).ok_or_else(bad),
             Some(Value::String(s)) if s.chars().count() <= 64 => Ok(Some(Ref::Str(s.clone()))),
-            Some(_) => Err(()),
+            Some(_) => Err(bad()),
         }
     }
 }
@@ -243,7 +244,14 @@ impl ClientMessage {
                 patch,
                 if_version,
                 op_id,
-            } => durable(Op::UpdateSticker { id, patch, if_version }, op_id),
+            } => durable(
+                Op::UpdateSticker {
+                    id,
+                    patch,
+                    if_version,
+                },
+                op_id,
+            ),
             ClientMessage::StickerDelete { id, op_id } => durable(Op::DeleteSticker(id), op_id),
             ClientMessage::BoardRename { title, op_id } => durable(Op::Rename(title), op_id),
             ClientMessage::ChatSend { text, op_id } => durable(Op::Chat(text), op_id),
@@ -366,7 +374,9 @@ impl ServerMessage<'_> {
         // and no Serialize impl here returns an error.
         let text = serde_json::to_string(self).unwrap_or_else(|e| {
             log::error!("serializing a server message failed: {e}");
-            String::from("{\"type\":\"error\",\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}")
+            String::from(
+                "{\"type\":\"error\",\"error\":{\"code\":\"internal\",\"message\":\"internal error\"}}",
+            )
         });
         ByteString::from(text)
     }

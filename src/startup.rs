@@ -35,7 +35,11 @@ impl Application {
             .map_err(|e| e.to_string())??;
         log::info!("database: {backend:?}");
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let workers = if config.workers == 0 { cores } else { config.workers };
+        let workers = if config.workers == 0 {
+            cores
+        } else {
+            config.workers
+        };
         let shared = Arc::new(Shared::new(config));
 
         // Postgres commits several transactions at once; SQLite has one writer.
@@ -78,7 +82,10 @@ impl Application {
         .listen(listener)
         .map_err(|e| e.to_string())?
         .run();
-        log::info!("listening on {}:{port}", shared.config.bind.rsplit_once(':').map_or("", |(h, _)| h));
+        log::info!(
+            "listening on {}:{port}",
+            shared.config.bind.rsplit_once(':').map_or("", |(h, _)| h)
+        );
         Ok(Application {
             port,
             server,
@@ -133,13 +140,14 @@ impl Shutdown {
 
 /// Waits for SIGTERM or SIGINT, then shuts down.
 pub async fn shutdown_on_signal(shutdown: Shutdown) {
-    let mut term = match actix_web::rt::signal::unix::signal(actix_web::rt::signal::unix::SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(e) => {
-            log::error!("cannot listen for SIGTERM: {e}");
-            return;
-        }
-    };
+    let mut term =
+        match actix_web::rt::signal::unix::signal(actix_web::rt::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(e) => {
+                log::error!("cannot listen for SIGTERM: {e}");
+                return;
+            }
+        };
     tokio::select! {
         _ = term.recv() => {}
         _ = actix_web::rt::signal::ctrl_c() => {}

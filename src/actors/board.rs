@@ -101,7 +101,12 @@ pub struct Board {
 
 impl Board {
     /// A board actor that loads board `id` when it starts.
-    pub fn new(id: Arc<str>, shared: Arc<Shared>, persister: Addr<Persister>, registry: Addr<Registry>) -> Self {
+    pub fn new(
+        id: Arc<str>,
+        shared: Arc<Shared>,
+        persister: Addr<Persister>,
+        registry: Addr<Registry>,
+    ) -> Self {
         Board {
             id,
             shared,
@@ -136,7 +141,11 @@ impl Board {
                     .iter()
                     .map(|e| (e.seq, ServerMessage::Event(e).to_frame()))
                     .collect();
-                let chat = b.chat.iter().map(|e| ServerMessage::Event(e).to_frame()).collect();
+                let chat = b
+                    .chat
+                    .iter()
+                    .map(|e| ServerMessage::Event(e).to_frame())
+                    .collect();
                 let mut op_ids = HashMap::with_capacity(b.op_ids.len());
                 let mut op_order = VecDeque::with_capacity(b.op_ids.len());
                 for (op, seq) in b.op_ids.into_iter().rev() {
@@ -221,7 +230,9 @@ impl Board {
     /// Sends one frame to one member.
     fn send_to(&mut self, session: &str, frame: ByteString) {
         let Phase::Ready(live) = &self.phase else { return };
-        let Some(slot) = live.members.get(session) else { return };
+        let Some(slot) = live.members.get(session) else {
+            return;
+        };
         if !self.push(slot, &frame) {
             let s = slot.member.session.clone();
             self.cut(&[s]);
@@ -344,7 +355,11 @@ impl Board {
             },
             change: applied.change,
             op_id: m.op_id,
-            replies: m.reference.iter().map(|r| (m.session.clone(), r.clone())).collect(),
+            replies: m
+                .reference
+                .iter()
+                .map(|r| (m.session.clone(), r.clone()))
+                .collect(),
         });
         self.last_activity = Instant::now();
         Ok(())
@@ -453,11 +468,15 @@ impl Board {
         let recovered = j.since.is_some_and(|since| {
             since <= seq
                 && (seq - since) as usize <= config.recovery_max_events
-                && live.log.front().map_or(since == seq, |(first, _)| *first <= since + 1)
+                && live
+                    .log
+                    .front()
+                    .map_or(since == seq, |(first, _)| *first <= since + 1)
         });
         let mut members: Vec<&Member> = live.members.values().map(|s| &s.member).collect();
         members.push(me);
-        let stickers: Option<Vec<&Sticker>> = (!recovered).then(|| live.committed.stickers.values().collect());
+        let stickers: Option<Vec<&Sticker>> =
+            (!recovered).then(|| live.committed.stickers.values().collect());
         let chat = (!recovered).then(|| {
             live.chat
                 .iter()
@@ -544,7 +563,9 @@ impl Handler<Admit> for Board {
             return Err(Error::Unavailable("the server is shutting down".into()));
         }
         if live.members.len() >= max_members {
-            return Err(Error::LimitExceeded(format!("a board admits at most {max_members} members")));
+            return Err(Error::LimitExceeded(format!(
+                "a board admits at most {max_members} members"
+            )));
         }
         Ok(role)
     }
@@ -710,7 +731,9 @@ impl Handler<PresenceSet> for Board {
 
     fn handle(&mut self, m: PresenceSet, _: &mut Context<Self>) {
         let Ok(live) = self.live() else { return };
-        let Some(slot) = live.members.get_mut(&m.session) else { return };
+        let Some(slot) = live.members.get_mut(&m.session) else {
+            return;
+        };
         slot.member.state = m.state;
         let frame = ServerMessage::PresenceUpdated { member: &slot.member }.to_frame();
         self.reply_ok(&m.session, m.reference.as_ref());
@@ -801,7 +824,10 @@ impl Handler<CallJoin> for Board {
         }
         self.send_to(&m.session, reply);
         if !already {
-            self.broadcast(&ServerMessage::CallJoined { session: &m.session }.to_frame(), None);
+            self.broadcast(
+                &ServerMessage::CallJoined { session: &m.session }.to_frame(),
+                None,
+            );
         }
     }
 }

@@ -66,8 +66,12 @@ impl Handler<Open> for Registry {
         let id: Arc<str> = m.id.into();
         let arbiter = &self.arbiters[self.next % self.arbiters.len()];
         self.next = self.next.wrapping_add(1);
-        let (shared, persister, registry, board_id) =
-            (self.shared.clone(), self.persister.clone(), ctx.address(), id.clone());
+        let (shared, persister, registry, board_id) = (
+            self.shared.clone(),
+            self.persister.clone(),
+            ctx.address(),
+            id.clone(),
+        );
         let addr = Board::start_in_arbiter(&arbiter.handle(), move |_| {
             Board::new(board_id, shared, persister, registry)
         });

@@ -56,7 +56,13 @@ pub struct Session {
 
 impl Session {
     /// A session of a member admitted to `board`.
-    pub fn new(name: String, role: Role, since: Option<i64>, board: Addr<Board>, shared: Arc<Shared>) -> Self {
+    pub fn new(
+        name: String,
+        role: Role,
+        since: Option<i64>,
+        board: Addr<Board>,
+        shared: Arc<Shared>,
+    ) -> Self {
         let config = &shared.config;
         let per_s = NonZeroU32::new(config.rate_per_s).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(config.rate_burst).unwrap_or(NonZeroU32::MIN);
@@ -84,7 +90,9 @@ impl Session {
         stream: actix_web::web::Payload,
     ) -> Result<actix_web::HttpResponse, actix_web::Error> {
         let max = self.shared.config.max_frame_bytes;
-        ws::WsResponseBuilder::new(self, req, stream).frame_size(max).start()
+        ws::WsResponseBuilder::new(self, req, stream)
+            .frame_size(max)
+            .start()
     }
 
     fn close(ctx: &mut ws::WebsocketContext<Self>, code: u16, reason: &str) {
@@ -110,7 +118,10 @@ impl Session {
     fn admit_frame(&mut self, ctx: &mut ws::WebsocketContext<Self>) -> bool {
         let now = Instant::now();
         if self.limiter.check().is_ok() {
-            if self.abuse.is_some_and(|(_, last)| now - last > Duration::from_secs(1)) {
+            if self
+                .abuse
+                .is_some_and(|(_, last)| now - last > Duration::from_secs(1))
+            {
                 self.abuse = None;
             }
             return true;
@@ -122,7 +133,10 @@ impl Session {
         };
         self.abuse = Some((start, now));
         if now - start >= ABUSE_LIMIT {
-            log::info!("session {} closed: rate limit abused for {ABUSE_LIMIT:?}", self.id);
+            log::info!(
+                "session {} closed: rate limit abused for {ABUSE_LIMIT:?}",
+                self.id
+            );
             Self::close(ctx, 1008, "rate limit exceeded for too long");
         }
         false
@@ -130,7 +144,9 @@ impl Session {
 
     fn text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
         if !self.admit_frame(ctx) {
-            let reference = serde_json::from_str::<RefOnly>(text).ok().and_then(|r| r.reference);
+            let reference = serde_json::from_str::<RefOnly>(text)
+                .ok()
+                .and_then(|r| r.reference);
             let e = Error::RateLimited("too many messages".into());
             ctx.text(ServerMessage::failed(reference.as_ref(), &e).to_frame());
             return;
@@ -145,9 +161,9 @@ impl Session {
         if !obj.get("type").is_some_and(Value::is_string) {
             return Self::error_frame(ctx, "a message needs a string \"type\"".into());
         }
-        let Ok(reference) = Ref::from_field(obj.get("ref")) else {
-            let e = Error::bad("ref must be an integer or a string of at most 64 chars");
-            return ctx.text(ServerMessage::failed(None, &e).to_frame());
+        let reference = match Ref::from_field(obj.get("ref")) {
+            Ok(r) => r,
+            Err(e) => return ctx.text(ServerMessage::failed(None, &e).to_frame()),
         };
         match ClientMessage::deserialize(value) {
             Ok(msg) => {
@@ -186,10 +202,12 @@ impl Session {
                 op_id,
             }),
             Parsed::Other(ClientMessage::Ping {}) => {
-                ctx.text(ServerMessage::Pong {
-                    reference: reference.as_ref(),
-                }
-                .to_frame());
+                ctx.text(
+                    ServerMessage::Pong {
+                        reference: reference.as_ref(),
+                    }
+                    .to_frame(),
+                );
             }
             Parsed::Other(ClientMessage::Cursor { x, y }) => {
                 crate::board::check_coord("x", x)?;
@@ -213,7 +231,9 @@ impl Session {
                     payload,
                 });
             }
-            Parsed::Other(ClientMessage::CallJoin {}) => self.board.do_send(board::CallJoin { session, reference }),
+            Parsed::Other(ClientMessage::CallJoin {}) => {
+                self.board.do_send(board::CallJoin { session, reference })
+            }
             Parsed::Other(ClientMessage::CallLeave {}) => {
                 self.board.do_send(board::CallLeave { session, reference })
             }

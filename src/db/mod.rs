@@ -110,7 +110,9 @@ impl r2d2::ManageConnection for Manager {
 pub fn connect(url: &str, pool_size: u32) -> Result<(Backend, Pool), String> {
     let (backend, url) = Backend::of(url);
     let manager = Manager { backend, url };
-    let mut conn = manager.open().map_err(|e| format!("cannot open the database: {e}"))?;
+    let mut conn = manager
+        .open()
+        .map_err(|e| format!("cannot open the database: {e}"))?;
     let migrated = match &mut conn {
         DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),

@@ -82,7 +82,8 @@ pub async fn get_board(
     let pool = pool.get_ref().clone();
     let snapshot = blocking(move || {
         let mut conn = checkout(&pool)?;
-        let row = queries::find_board(&mut conn, &id)?.ok_or_else(|| Error::NotFound("no such board".into()))?;
+        let row =
+            queries::find_board(&mut conn, &id)?.ok_or_else(|| Error::NotFound("no such board".into()))?;
         check_token(&row, &token)?;
         let stickers = queries::stickers_of(&mut conn, &id)?;
         Ok(Snapshot {
@@ -120,7 +121,8 @@ pub async fn get_events(
     let pool = pool.get_ref().clone();
     let events = blocking(move || {
         let mut conn = checkout(&pool)?;
-        let row = queries::find_board(&mut conn, &id)?.ok_or_else(|| Error::NotFound("no such board".into()))?;
+        let row =
+            queries::find_board(&mut conn, &id)?.ok_or_else(|| Error::NotFound("no such board".into()))?;
         check_token(&row, &token)?;
         if after < 0 || limit <= 0 {
             return Err(Error::bad("after must be >= 0 and limit > 0"));

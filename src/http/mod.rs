@@ -60,20 +60,16 @@ where
 
 /// Every route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(
-        web::JsonConfig::default()
-            .limit(64 * 1024)
-            .error_handler(|e, _| {
-                let err = match &e {
-                    actix_web::error::JsonPayloadError::Overflow { .. }
-                    | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
-                        Error::TooLarge("body too large".into())
-                    }
-                    other => Error::bad(format!("bad JSON body: {other}")),
-                };
-                err.into()
-            }),
-    )
+    cfg.app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(|e, _| {
+        let err = match &e {
+            actix_web::error::JsonPayloadError::Overflow { .. }
+            | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
+                Error::TooLarge("body too large".into())
+            }
+            other => Error::bad(format!("bad JSON body: {other}")),
+        };
+        err.into()
+    }))
     .app_data(web::QueryConfig::default().error_handler(|e, _| Error::bad(format!("bad query: {e}")).into()))
     .app_data(web::PathConfig::default().error_handler(|e, _| Error::bad(format!("bad path: {e}")).into()))
     .service(ops::healthz)
@@ -82,5 +78,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(api::get_board)
     .service(api::get_events)
     .service(ws::connect)
-    .default_service(web::to(|| async { Err::<HttpResponse, _>(Error::NotFound("no such route".into())) }));
+    .default_service(web::to(|| async {
+        Err::<HttpResponse, _>(Error::NotFound("no such route".into()))
+    }));
 }

@@ -31,7 +31,12 @@ async fn admit(registry: &Addr<Registry>, id: &str, token: &str) -> Result<(Addr
             .send(Open { id: id.to_owned() })
             .await
             .map_err(Error::internal)?;
-        if let Ok(role) = board.send(Admit { token: token.to_owned() }).await {
+        if let Ok(role) = board
+            .send(Admit {
+                token: token.to_owned(),
+            })
+            .await
+        {
             return Ok((board, role?));
         }
     }

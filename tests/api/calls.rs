@@ -20,7 +20,11 @@ async fn calls_cap_relay_and_cleanup(backend: Backend) {
     let (mut c, wc) = app.join(&b, &b.edit, "C").await;
     assert_eq!(wc["call"]["ice_servers"], ice);
     assert_eq!(wc["call"]["max"], 2);
-    let (sa, sb, sc) = (wa["session"].clone(), wb["session"].clone(), wc["session"].clone());
+    let (sa, sb, sc) = (
+        wa["session"].clone(),
+        wb["session"].clone(),
+        wc["session"].clone(),
+    );
     a.recv_type("presence.joined").await;
     a.recv_type("presence.joined").await;
     bb.recv_type("presence.joined").await;
@@ -28,7 +32,10 @@ async fn calls_cap_relay_and_cleanup(backend: Backend) {
     let r = a.request(json!({ "type": "call.join" }), 1).await;
     assert_eq!((r["ok"].clone(), r["peers"].clone()), (json!(true), json!([])));
     for m in [&mut a, &mut bb, &mut c] {
-        assert_eq!(m.recv_type("call.joined").await, json!({ "type": "call.joined", "session": sa }));
+        assert_eq!(
+            m.recv_type("call.joined").await,
+            json!({ "type": "call.joined", "session": sa })
+        );
     }
     let r = bb.request(json!({ "type": "call.join" }), 2).await;
     assert_eq!(r["peers"], json!([sa]));
@@ -38,31 +45,71 @@ async fn calls_cap_relay_and_cleanup(backend: Backend) {
     let r = c.request(json!({ "type": "call.join" }), 3).await;
     assert_eq!(r["error"]["code"], "limit_exceeded");
     // joining again answers the same peers, without a second call.joined
-    assert_eq!(a.request(json!({ "type": "call.join" }), 4).await["peers"], json!([sb]));
+    assert_eq!(
+        a.request(json!({ "type": "call.join" }), 4).await["peers"],
+        json!([sb])
+    );
 
     let offer = json!({ "sdp": { "type": "offer", "sdp": "v=0" } });
-    let r = a.request(json!({ "type": "signal", "to": sb, "payload": offer }), 5).await;
+    let r = a
+        .request(json!({ "type": "signal", "to": sb, "payload": offer }), 5)
+        .await;
     assert_eq!(r["ok"], true);
-    assert_eq!(bb.recv_type("signal").await, json!({ "type": "signal", "from": sa, "payload": offer }));
+    assert_eq!(
+        bb.recv_type("signal").await,
+        json!({ "type": "signal", "from": sa, "payload": offer })
+    );
     let code = |r: serde_json::Value| r["error"]["code"].as_str().unwrap_or("ok").to_owned();
-    assert_eq!(code(c.request(json!({ "type": "signal", "to": sa, "payload": {} }), 6).await), "forbidden");
-    assert_eq!(code(a.request(json!({ "type": "signal", "to": sc, "payload": {} }), 7).await), "forbidden");
-    assert_eq!(code(a.request(json!({ "type": "signal", "to": "s-nobody", "payload": {} }), 8).await), "not_found");
+    assert_eq!(
+        code(
+            c.request(json!({ "type": "signal", "to": sa, "payload": {} }), 6)
+                .await
+        ),
+        "forbidden"
+    );
+    assert_eq!(
+        code(
+            a.request(json!({ "type": "signal", "to": sc, "payload": {} }), 7)
+                .await
+        ),
+        "forbidden"
+    );
+    assert_eq!(
+        code(
+            a.request(json!({ "type": "signal", "to": "s-nobody", "payload": {} }), 8)
+                .await
+        ),
+        "not_found"
+    );
     let big = json!({ "type": "signal", "to": sb, "payload": "x".repeat(17 * 1024) });
     assert_eq!(code(a.request(big, 9).await), "too_large");
-    assert_eq!(code(c.request(json!({ "type": "call.leave" }), 10).await), "forbidden");
+    assert_eq!(
+        code(c.request(json!({ "type": "call.leave" }), 10).await),
+        "forbidden"
+    );
 
     let (_d, wd) = app.join(&b, &b.view, "D").await;
     assert_eq!(wd["call"]["participants"], json!([sa, sb]));
-    let in_call: Vec<bool> = wd["members"].as_array().expect("members").iter().map(|m| m["in_call"] == true).collect();
+    let in_call: Vec<bool> = wd["members"]
+        .as_array()
+        .expect("members")
+        .iter()
+        .map(|m| m["in_call"] == true)
+        .collect();
     assert_eq!(in_call.iter().filter(|x| **x).count(), 2);
 
     // a participant that disconnects leaves the call for everyone
     bb.close().await;
-    assert_eq!(a.recv_type("call.left").await, json!({ "type": "call.left", "session": sb }));
+    assert_eq!(
+        a.recv_type("call.left").await,
+        json!({ "type": "call.left", "session": sb })
+    );
     assert_eq!(c.recv_type("call.left").await["session"], sb);
     // now C fits
-    assert_eq!(c.request(json!({ "type": "call.join" }), 11).await["peers"], json!([sa]));
+    assert_eq!(
+        c.request(json!({ "type": "call.join" }), 11).await["peers"],
+        json!([sa])
+    );
     assert_eq!(a.request(json!({ "type": "call.leave" }), 12).await["ok"], true);
     assert_eq!(c.recv_type("call.left").await["session"], sa);
 }

@@ -11,14 +11,21 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-crate::on_both_backends!(kill_9_loses_nothing_acknowledged, sigterm_flushes_and_closes_with_1001, bad_database_url_fails_fast);
+crate::on_both_backends!(
+    kill_9_loses_nothing_acknowledged,
+    sigterm_flushes_and_closes_with_1001,
+    bad_database_url_fails_fast
+);
 
 /// Every event of a board, through the HTTP API.
 async fn all_events(http: &awc::Client, addr: &str, b: &TestBoard) -> Vec<Event> {
     let mut events: Vec<Event> = Vec::new();
     loop {
         let after = events.last().map_or(0, |e| e.seq);
-        let url = format!("http://{addr}/api/boards/{}/events?token={}&after={after}&limit=1000", b.id, b.view);
+        let url = format!(
+            "http://{addr}/api/boards/{}/events?token={}&after={after}&limit=1000",
+            b.id, b.view
+        );
         let mut res = http.get(url).send().await.expect("GET events");
         let page: Value = res.json().limit(1 << 26).await.expect("events JSON");
         let page: Vec<Event> = serde_json::from_value(page["events"].clone()).expect("events");
@@ -33,7 +40,11 @@ async fn all_events(http: &awc::Client, addr: &str, b: &TestBoard) -> Vec<Event>
 async fn assert_state_is_fold_of_log(http: &awc::Client, addr: &str, b: &TestBoard) -> (i64, Vec<Event>) {
     let events = all_events(http, addr, b).await;
     let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
-    assert_eq!(seqs, (1..=events.len() as i64).collect::<Vec<_>>(), "the log has no gaps");
+    assert_eq!(
+        seqs,
+        (1..=events.len() as i64).collect::<Vec<_>>(),
+        "the log has no gaps"
+    );
     let mut folded = BoardState::default();
     for e in &events {
         fold(&mut folded, e.seq, &e.at, &e.event);
@@ -80,7 +91,14 @@ async fn write_ops(c: &mut Client, n: usize, stop_after: usize) -> BTreeSet<i64>
 
 async fn kill_9_loses_nothing_acknowledged(backend: Backend) {
     let db = fresh_database(backend);
-    let mut server = start_binary(&db, &[("CORKBOARD_RATE_PER_S", "10000"), ("CORKBOARD_RATE_BURST", "10000")]).await;
+    let mut server = start_binary(
+        &db,
+        &[
+            ("CORKBOARD_RATE_PER_S", "10000"),
+            ("CORKBOARD_RATE_BURST", "10000"),
+        ],
+    )
+    .await;
     let app_http = awc::Client::builder().timeout(WAIT).finish();
     let mut res = app_http
         .post(format!("http://{}/api/boards", server.addr))
@@ -105,7 +123,10 @@ async fn kill_9_loses_nothing_acknowledged(backend: Backend) {
     let server = start_binary(&db, &[]).await;
     let (seq, events) = assert_state_is_fold_of_log(&app_http, &server.addr, &b).await;
     let max_acked = *acked.iter().max().expect("acks");
-    assert!(seq >= max_acked, "acknowledged seq {max_acked} lost: the board is at {seq}");
+    assert!(
+        seq >= max_acked,
+        "acknowledged seq {max_acked} lost: the board is at {seq}"
+    );
     let stored: BTreeSet<i64> = events.iter().map(|e| e.seq).collect();
     assert!(acked.is_subset(&stored));
     let mut server = server;
@@ -134,13 +155,20 @@ async fn sigterm_flushes_and_closes_with_1001(backend: Backend) {
     let acked = write_ops(&mut c, 50, 50).await;
     let started = Instant::now();
     let pid = server.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill")
+        .success());
     assert_eq!(c.closed().await, Some(1001));
     let status = loop {
         if let Some(s) = server.child.try_wait().expect("wait") {
             break s;
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "no exit within 10 s of SIGTERM");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no exit within 10 s of SIGTERM"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(status.success(), "exit status {status}");
@@ -164,7 +192,11 @@ async fn bad_database_url_fails_fast(backend: Backend) {
         .output()
         .expect("run the binary");
     assert!(!out.status.success());
-    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        started.elapsed()
+    );
     let err = String::from_utf8_lossy(&out.stderr);
     let backend_says = match backend {
         Backend::Postgres => "Connection refused",
@@ -181,7 +213,10 @@ struct OwnCluster {
 
 impl OwnCluster {
     fn new() -> Self {
-        let out = Command::new("scripts/pg.sh").arg("new").output().expect("scripts/pg.sh new");
+        let out = Command::new("scripts/pg.sh")
+            .arg("new")
+            .output()
+            .expect("scripts/pg.sh new");
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
         let (dir, url) = line.split_once(' ').expect("DIR URL");
@@ -192,14 +227,19 @@ impl OwnCluster {
     }
 
     fn run(&self, what: &str) {
-        let ok = Command::new("scripts/pg.sh").args([what, &self.dir]).status().expect("pg.sh");
+        let ok = Command::new("scripts/pg.sh")
+            .args([what, &self.dir])
+            .status()
+            .expect("pg.sh");
         assert!(ok.success(), "pg.sh {what}");
     }
 }
 
 impl Drop for OwnCluster {
     fn drop(&mut self) {
-        let _ = Command::new("scripts/pg.sh").args(["destroy", &self.dir]).status();
+        let _ = Command::new("scripts/pg.sh")
+            .args(["destroy", &self.dir])
+            .status();
     }
 }
 
@@ -213,8 +253,13 @@ async fn postgres_outage_holds_ops_and_loses_nothing() {
     let db_url = {
         use diesel::{Connection, RunQueryDsl};
         let mut conn = diesel::PgConnection::establish(&cluster.url).expect("connect");
-        diesel::sql_query("CREATE DATABASE outage").execute(&mut conn).expect("create db");
-        format!("{}/outage", cluster.url.rsplit_once('/').expect("URL has a database").0)
+        diesel::sql_query("CREATE DATABASE outage")
+            .execute(&mut conn)
+            .expect("create db");
+        format!(
+            "{}/outage",
+            cluster.url.rsplit_once('/').expect("URL has a database").0
+        )
     };
     let mut config = test_config(&db_url);
     config.hold_max_ops = HOLD;
@@ -253,7 +298,11 @@ async fn postgres_outage_holds_ops_and_loses_nothing() {
         assert_eq!(r["ok"], true, "{r}");
         seqs.push(r["seq"].as_i64().expect("seq"));
     }
-    assert_eq!(seqs, (4..4 + HOLD as i64).collect::<Vec<_>>(), "acknowledged in order");
+    assert_eq!(
+        seqs,
+        (4..4 + HOLD as i64).collect::<Vec<_>>(),
+        "acknowledged in order"
+    );
     let mut seen = Vec::new();
     while seen.len() < 3 + HOLD {
         let e = watcher.recv_type("event").await;

@@ -58,7 +58,10 @@ pub fn fresh_database(backend: Backend) -> String {
             diesel::sql_query(format!("CREATE DATABASE {name}"))
                 .execute(&mut conn)
                 .expect("create a test database");
-            let base = admin.rsplit_once('/').map(|(b, _)| b).expect("admin URL has a database");
+            let base = admin
+                .rsplit_once('/')
+                .map(|(b, _)| b)
+                .expect("admin URL has a database");
             format!("{base}/{name}")
         }
     }
@@ -66,7 +69,14 @@ pub fn fresh_database(backend: Backend) -> String {
 
 /// The settings of a test app: port 0, short timers, the given database.
 pub fn test_config(db_url: &str) -> Config {
-    let cli = Cli::parse_from(["corkboard", "serve", "--bind", "127.0.0.1:0", "--database-url", db_url]);
+    let cli = Cli::parse_from([
+        "corkboard",
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--database-url",
+        db_url,
+    ]);
     match cli.command {
         Some(CliCommand::Serve(mut c)) => {
             c.board_idle_ms = 200;
@@ -123,7 +133,12 @@ impl TestApp {
 
     /// POST JSON; the status and the JSON answer.
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let mut res = self.http.post(self.url(path)).send_json(body).await.expect("POST");
+        let mut res = self
+            .http
+            .post(self.url(path))
+            .send_json(body)
+            .await
+            .expect("POST");
         let status = res.status().as_u16();
         let body = res.json::<Value>().limit(1 << 24).await.unwrap_or(Value::Null);
         (status, body)
@@ -159,7 +174,10 @@ impl TestApp {
     /// The WebSocket URL of a board.
     pub fn ws_url(&self, board: &str, token: &str, name: &str, since: Option<i64>) -> String {
         let since = since.map(|s| format!("&since={s}")).unwrap_or_default();
-        format!("ws://{}/ws/boards/{board}?token={token}&name={name}{since}", self.addr)
+        format!(
+            "ws://{}/ws/boards/{board}?token={token}&name={name}{since}",
+            self.addr
+        )
     }
 
     /// Connects and reads the welcome.
@@ -189,7 +207,10 @@ impl TestApp {
             if v == want {
                 return;
             }
-            assert!(tokio::time::Instant::now() < deadline, "{name} is {v}, not {want}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{name} is {v}, not {want}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -212,7 +233,9 @@ impl Client {
     pub async fn connect(url: &str) -> Result<Client, Refused> {
         match tokio_tungstenite::connect_async(url).await {
             Ok((ws, _)) => Ok(Client { ws }),
-            Err(tokio_tungstenite::tungstenite::Error::Http(res)) => Err(Refused::Status(res.status().as_u16())),
+            Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+                Err(Refused::Status(res.status().as_u16()))
+            }
             Err(e) => Err(Refused::Other(e.to_string())),
         }
     }
@@ -278,7 +301,9 @@ impl Client {
     /// Reads until the server closes; the close code.
     pub async fn closed(&mut self) -> Option<u16> {
         loop {
-            let m = tokio::time::timeout(WAIT, self.ws.next()).await.expect("closed within the wait");
+            let m = tokio::time::timeout(WAIT, self.ws.next())
+                .await
+                .expect("closed within the wait");
             match m {
                 Some(Ok(Message::Close(f))) => return f.map(|f| u16::from(f.code)),
                 Some(Ok(_)) => continue,

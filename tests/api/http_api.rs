@@ -13,7 +13,10 @@ async fn create_and_read_a_board(backend: Backend) {
     assert_ne!(b.edit, b.view);
     let (status, state) = app.get(&format!("/api/boards/{}?token={}", b.id, b.view)).await;
     assert_eq!(status, 200);
-    assert_eq!(state, json!({ "id": b.id, "title": "Planning", "seq": 0, "stickers": [] }));
+    assert_eq!(
+        state,
+        json!({ "id": b.id, "title": "Planning", "seq": 0, "stickers": [] })
+    );
     // the bearer header works as well as ?token=
     let res = app
         .http
@@ -23,7 +26,9 @@ async fn create_and_read_a_board(backend: Backend) {
         .await
         .expect("GET");
     assert_eq!(res.status().as_u16(), 200);
-    let (status, events) = app.get(&format!("/api/boards/{}/events?token={}", b.id, b.edit)).await;
+    let (status, events) = app
+        .get(&format!("/api/boards/{}/events?token={}", b.id, b.edit))
+        .await;
     assert_eq!((status, events), (200, json!({ "events": [] })));
 }
 
@@ -49,12 +54,18 @@ async fn refusals(backend: Backend) {
     let (status, _) = app.get(&format!("/api/boards/{}", b.id)).await;
     assert_eq!(status, 403);
     // a token of one board does not open another
-    let (status, _) = app.get(&format!("/api/boards/{}?token={}", b.id, other.edit)).await;
+    let (status, _) = app
+        .get(&format!("/api/boards/{}?token={}", b.id, other.edit))
+        .await;
     assert_eq!(status, 403);
-    let (status, _) = app.get(&format!("/api/boards/{}/events?token={}", b.id, other.edit)).await;
+    let (status, _) = app
+        .get(&format!("/api/boards/{}/events?token={}", b.id, other.edit))
+        .await;
     assert_eq!(status, 403);
     for q in ["limit=0", "limit=-1", "after=-1", "limit=abc"] {
-        let (status, err) = app.get(&format!("/api/boards/{}/events?token={}&{q}", b.id, b.edit)).await;
+        let (status, err) = app
+            .get(&format!("/api/boards/{}/events?token={}&{q}", b.id, b.edit))
+            .await;
         assert_eq!(status, 400, "{q}: {err}");
     }
     let (status, _) = app.get("/no/such/route").await;

@@ -3,7 +3,7 @@
 
 mod helpers;
 
-mod http_api;
 mod calls;
 mod durability;
+mod http_api;
 mod websocket;

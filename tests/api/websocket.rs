@@ -30,18 +30,33 @@ async fn upgrade_refusals(backend: Backend) {
     let b = app.board("B").await;
     let other = app.board("Other").await;
     let refused = |url: String| async move { Client::connect(&url).await.err() };
-    assert_eq!(refused(app.ws_url("nosuch", &b.edit, "a", None)).await, Some(Refused::Status(404)));
-    assert_eq!(refused(app.ws_url(&b.id, "wrong", "a", None)).await, Some(Refused::Status(403)));
-    assert_eq!(refused(app.ws_url(&b.id, &other.edit, "a", None)).await, Some(Refused::Status(403)));
+    assert_eq!(
+        refused(app.ws_url("nosuch", &b.edit, "a", None)).await,
+        Some(Refused::Status(404))
+    );
+    assert_eq!(
+        refused(app.ws_url(&b.id, "wrong", "a", None)).await,
+        Some(Refused::Status(403))
+    );
+    assert_eq!(
+        refused(app.ws_url(&b.id, &other.edit, "a", None)).await,
+        Some(Refused::Status(403))
+    );
     let no_name = format!("ws://{}/ws/boards/{}?token={}", app.addr, b.id, b.edit);
     assert_eq!(refused(no_name).await, Some(Refused::Status(400)));
-    assert_eq!(refused(app.ws_url(&b.id, &b.edit, "%20%20", None)).await, Some(Refused::Status(400)));
+    assert_eq!(
+        refused(app.ws_url(&b.id, &b.edit, "%20%20", None)).await,
+        Some(Refused::Status(400))
+    );
     let bad_since = format!("{}&since=abc", app.ws_url(&b.id, &b.edit, "a", None));
     assert_eq!(refused(bad_since).await, Some(Refused::Status(400)));
     let negative = format!("{}&since=-1", app.ws_url(&b.id, &b.edit, "a", None));
     assert_eq!(refused(negative).await, Some(Refused::Status(400)));
     let (_first, _) = app.join(&b, &b.edit, "first").await;
-    assert_eq!(refused(app.ws_url(&b.id, &b.edit, "second", None)).await, Some(Refused::Status(429)));
+    assert_eq!(
+        refused(app.ws_url(&b.id, &b.edit, "second", None)).await,
+        Some(Refused::Status(429))
+    );
 }
 
 async fn welcome_presence_and_leave(backend: Backend) {
@@ -52,12 +67,28 @@ async fn welcome_presence_and_leave(backend: Backend) {
     assert_eq!(wa["role"], "editor");
     assert_eq!(wa["name"].as_str().map(|n| n.chars().count()), Some(64));
     assert_eq!(wa["board"], json!({ "id": b.id, "title": "Team" }));
-    assert_eq!((wa["seq"].clone(), wa["recovered"].clone()), (json!(0), json!(false)));
-    assert_eq!((wa["stickers"].clone(), wa["chat"].clone()), (json!([]), json!([])));
-    assert_eq!(wa["members"].as_array().map(Vec::len), Some(1), "members include the joiner");
+    assert_eq!(
+        (wa["seq"].clone(), wa["recovered"].clone()),
+        (json!(0), json!(false))
+    );
+    assert_eq!(
+        (wa["stickers"].clone(), wa["chat"].clone()),
+        (json!([]), json!([]))
+    );
+    assert_eq!(
+        wa["members"].as_array().map(Vec::len),
+        Some(1),
+        "members include the joiner"
+    );
     assert_eq!(wa["members"][0]["session"], wa["session"]);
-    assert_eq!(wa["heartbeat"], json!({ "interval_ms": 5000, "timeout_ms": 15000 }));
-    assert_eq!(wa["call"], json!({ "participants": [], "max": 6, "ice_servers": [] }));
+    assert_eq!(
+        wa["heartbeat"],
+        json!({ "interval_ms": 5000, "timeout_ms": 15000 })
+    );
+    assert_eq!(
+        wa["call"],
+        json!({ "participants": [], "max": 6, "ice_servers": [] })
+    );
 
     let (v, wv) = app.join(&b, &b.view, "Viewer").await;
     assert_eq!(wv["role"], "viewer");
@@ -95,7 +126,10 @@ async fn sticker_ops_replies_and_events(backend: Backend) {
     assert_eq!(ev["event"]["kind"], "sticker.created");
     let sticker = ev["event"]["sticker"].clone();
     assert_eq!(sticker["color"], "#aabbcc");
-    assert_eq!((sticker["version"].clone(), sticker["z"].clone()), (json!(1), json!(0.0)));
+    assert_eq!(
+        (sticker["version"].clone(), sticker["z"].clone()),
+        (json!(1), json!(0.0))
+    );
     assert_eq!(sticker["updated_at"], ev["at"]);
     assert_eq!(ev["by"]["name"], "A");
     assert_eq!(c.recv().await, ev, "every member sees the same event");
@@ -106,10 +140,16 @@ async fn sticker_ops_replies_and_events(backend: Backend) {
         .await;
     assert_eq!(reply["seq"], 2);
     let ev = c.recv().await;
-    assert_eq!(ev["event"], json!({ "kind": "sticker.updated", "id": id, "patch": { "x": 50.0, "text": "moved" }, "version": 2 }));
+    assert_eq!(
+        ev["event"],
+        json!({ "kind": "sticker.updated", "id": id, "patch": { "x": 50.0, "text": "moved" }, "version": 2 })
+    );
 
     let stale = a
-        .request(json!({ "type": "sticker.update", "id": id, "patch": { "x": 1 }, "if_version": 1 }), 3)
+        .request(
+            json!({ "type": "sticker.update", "id": id, "patch": { "x": 1 }, "if_version": 1 }),
+            3,
+        )
         .await;
     assert_eq!(stale["ok"], false);
     assert_eq!(stale["error"]["code"], "conflict");
@@ -122,30 +162,60 @@ async fn sticker_ops_replies_and_events(backend: Backend) {
     assert_eq!(dup["error"]["code"], "conflict");
     assert_eq!(dup["error"]["sticker"]["id"], id);
 
-    assert_eq!(a.request(json!({ "type": "board.rename", "title": " Renamed " }), 5).await["seq"], 3);
-    assert_eq!(c.recv().await["event"], json!({ "kind": "board.renamed", "title": "Renamed" }));
+    assert_eq!(
+        a.request(json!({ "type": "board.rename", "title": " Renamed " }), 5)
+            .await["seq"],
+        3
+    );
+    assert_eq!(
+        c.recv().await["event"],
+        json!({ "kind": "board.renamed", "title": "Renamed" })
+    );
     assert_eq!(a.recv_type("event").await["event"]["kind"], "board.renamed");
-    assert_eq!(c.request(json!({ "type": "chat.send", "text": "hi all" }), 6).await["seq"], 4);
+    assert_eq!(
+        c.request(json!({ "type": "chat.send", "text": "hi all" }), 6)
+            .await["seq"],
+        4
+    );
     assert_eq!(c.recv_type("event").await["seq"], 4);
     let chat = a.recv_type("event").await;
     assert_eq!(chat["event"]["kind"], "chat");
     assert_eq!(chat["event"]["text"], "hi all");
     assert_eq!(chat["by"]["session"], wc["session"]);
-    assert_eq!(a.request(json!({ "type": "sticker.delete", "id": id }), 7).await["seq"], 5);
-    assert_eq!(c.recv_type("event").await["event"], json!({ "kind": "sticker.deleted", "id": id }));
+    assert_eq!(
+        a.request(json!({ "type": "sticker.delete", "id": id }), 7).await["seq"],
+        5
+    );
+    assert_eq!(
+        c.recv_type("event").await["event"],
+        json!({ "kind": "sticker.deleted", "id": id })
+    );
     assert_eq!(a.recv_type("event").await["seq"], 5);
     // an op without a ref gets no reply on success, only the event
     a.send(create_msg("quiet")).await;
     let ev = a.recv().await;
-    assert_eq!((ev["type"].clone(), ev["seq"].clone()), (json!("event"), json!(6)));
+    assert_eq!(
+        (ev["type"].clone(), ev["seq"].clone()),
+        (json!("event"), json!(6))
+    );
 
     // the committed state and the log agree with what the members saw
     let (_, state) = app.get(&format!("/api/boards/{}?token={}", b.id, b.view)).await;
     assert_eq!(state["title"], "Renamed");
     assert_eq!(state["seq"], 6);
     assert_eq!(state["stickers"].as_array().map(Vec::len), Some(1));
-    let (_, log) = app.get(&format!("/api/boards/{}/events?token={}&after=2&limit=2", b.id, b.view)).await;
-    let seqs: Vec<i64> = log["events"].as_array().expect("events").iter().filter_map(|e| e["seq"].as_i64()).collect();
+    let (_, log) = app
+        .get(&format!(
+            "/api/boards/{}/events?token={}&after=2&limit=2",
+            b.id, b.view
+        ))
+        .await;
+    let seqs: Vec<i64> = log["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|e| e["seq"].as_i64())
+        .collect();
     assert_eq!(seqs, vec![3, 4]);
     assert_eq!(log["events"][0]["event"]["kind"], "board.renamed");
 
@@ -168,27 +238,61 @@ async fn op_errors_and_viewer_rules(backend: Backend) {
     let (mut v, _) = app.join(&b, &b.view, "V").await;
     a.recv_type("presence.joined").await;
     let code = |r: &Value| r["error"]["code"].as_str().unwrap_or("none").to_owned();
-    let sticker = |color: &str, text: &str, x: f64| {
-        json!({ "type": "sticker.create", "sticker": { "x": x, "y": 0, "w": 1, "h": 1, "color": color, "text": text } })
-    };
+    let sticker = |color: &str, text: &str, x: f64| json!({ "type": "sticker.create", "sticker": { "x": x, "y": 0, "w": 1, "h": 1, "color": color, "text": text } });
     assert_eq!(code(&a.request(sticker("red", "", 0.0), 1).await), "bad_request");
-    assert_eq!(code(&a.request(sticker("#00ff00", "", 2e7), 2).await), "bad_request");
-    assert_eq!(code(&a.request(sticker("#00ff00", "toolong", 0.0), 3).await), "too_large");
+    assert_eq!(
+        code(&a.request(sticker("#00ff00", "", 2e7), 2).await),
+        "bad_request"
+    );
+    assert_eq!(
+        code(&a.request(sticker("#00ff00", "toolong", 0.0), 3).await),
+        "too_large"
+    );
     let bad_id = json!({ "type": "sticker.create", "sticker": { "id": "not-a-uuid", "x": 0, "y": 0, "w": 1, "h": 1, "color": "#000000", "text": "" } });
     assert_eq!(code(&a.request(bad_id, 4).await), "bad_request");
     assert_eq!(a.request(sticker("#00ff00", "ok", 0.0), 5).await["ok"], true);
-    assert_eq!(code(&a.request(sticker("#00ff00", "two", 0.0), 6).await), "limit_exceeded");
+    assert_eq!(
+        code(&a.request(sticker("#00ff00", "two", 0.0), 6).await),
+        "limit_exceeded"
+    );
     let missing = json!({ "type": "sticker.update", "id": uuid::Uuid::new_v4(), "patch": { "x": 1 } });
     assert_eq!(code(&a.request(missing, 7).await), "not_found");
     let missing = json!({ "type": "sticker.delete", "id": uuid::Uuid::new_v4() });
     assert_eq!(code(&a.request(missing, 8).await), "not_found");
-    assert_eq!(code(&a.request(json!({ "type": "board.rename", "title": "" }), 9).await), "bad_request");
-    assert_eq!(code(&a.request(json!({ "type": "board.rename", "title": "t".repeat(201) }), 10).await), "too_large");
-    assert_eq!(code(&a.request(json!({ "type": "chat.send", "text": "123456" }), 11).await), "too_large");
+    assert_eq!(
+        code(&a.request(json!({ "type": "board.rename", "title": "" }), 9).await),
+        "bad_request"
+    );
+    assert_eq!(
+        code(
+            &a.request(json!({ "type": "board.rename", "title": "t".repeat(201) }), 10)
+                .await
+        ),
+        "too_large"
+    );
+    assert_eq!(
+        code(
+            &a.request(json!({ "type": "chat.send", "text": "123456" }), 11)
+                .await
+        ),
+        "too_large"
+    );
     // viewers may chat, not edit
-    assert_eq!(code(&v.request(sticker("#00ff00", "", 0.0), 12).await), "forbidden");
-    assert_eq!(code(&v.request(json!({ "type": "board.rename", "title": "x" }), 13).await), "forbidden");
-    assert_eq!(v.request(json!({ "type": "chat.send", "text": "hey" }), 14).await["ok"], true);
+    assert_eq!(
+        code(&v.request(sticker("#00ff00", "", 0.0), 12).await),
+        "forbidden"
+    );
+    assert_eq!(
+        code(
+            &v.request(json!({ "type": "board.rename", "title": "x" }), 13)
+                .await
+        ),
+        "forbidden"
+    );
+    assert_eq!(
+        v.request(json!({ "type": "chat.send", "text": "hey" }), 14).await["ok"],
+        true
+    );
     // failures without a ref are answered with ref null
     a.send(sticker("nope", "", 0.0)).await;
     let r = a.recv_type("reply").await;
@@ -222,7 +326,11 @@ async fn op_id_retry_is_applied_once(backend: Backend) {
     a.close().await;
     app.wait_metric("corkboard_boards_open", 0.0).await;
     let (mut a, _) = app.join(&b, &b.edit, "A").await;
-    assert_eq!(a.request(msg, 4).await["seq"], 1, "op_ids survive the board's reload");
+    assert_eq!(
+        a.request(msg, 4).await["seq"],
+        1,
+        "op_ids survive the board's reload"
+    );
 }
 
 async fn concurrent_writers_see_one_order_without_gaps(backend: Backend) {
@@ -247,7 +355,8 @@ async fn concurrent_writers_see_one_order_without_gaps(backend: Backend) {
             actix_web::rt::spawn(async move {
                 for i in 0..OPS {
                     let r = (n * 1000 + i) as i64;
-                    c.send(json!({ "type": "sticker.update", "id": id, "patch": { "x": r }, "ref": r })).await;
+                    c.send(json!({ "type": "sticker.update", "id": id, "patch": { "x": r }, "ref": r }))
+                        .await;
                 }
                 // read everything: every event in order, own replies before own events
                 let mut seqs = Vec::new();
@@ -281,7 +390,12 @@ async fn concurrent_writers_see_one_order_without_gaps(backend: Backend) {
         assert_eq!(seqs, expected, "in order, without gaps");
         assert_eq!(*seqs.last().expect("events"), (3 * OPS + 1) as i64);
     }
-    let (_, log) = app.get(&format!("/api/boards/{}/events?token={}&limit=1000", b.id, b.view)).await;
+    let (_, log) = app
+        .get(&format!(
+            "/api/boards/{}/events?token={}&limit=1000",
+            b.id, b.view
+        ))
+        .await;
     assert_eq!(log["events"].as_array().map(Vec::len), Some(3 * OPS + 1));
 }
 
@@ -301,7 +415,10 @@ async fn since_recovers_or_falls_back_to_a_snapshot(backend: Backend) {
         }
     };
     let (mut r, w) = join_since(3).await;
-    assert_eq!((w["recovered"].clone(), w["seq"].clone()), (json!(true), json!(5)));
+    assert_eq!(
+        (w["recovered"].clone(), w["seq"].clone()),
+        (json!(true), json!(5))
+    );
     assert!(w.get("stickers").is_none() && w.get("chat").is_none(), "{w}");
     assert_eq!(r.recv().await["seq"], 4);
     assert_eq!(r.recv().await["seq"], 5);
@@ -342,11 +459,18 @@ async fn malformed_frames(backend: Backend) {
     assert_eq!(r["error"]["code"], "bad_request");
     a.send(json!({ "type": "ping", "ref": { "an": "object" } })).await;
     let r = a.recv().await;
-    assert_eq!((r["type"].clone(), r["ref"].clone(), r["error"]["code"].clone()), (json!("reply"), Value::Null, json!("bad_request")));
+    assert_eq!(
+        (r["type"].clone(), r["ref"].clone(), r["error"]["code"].clone()),
+        (json!("reply"), Value::Null, json!("bad_request"))
+    );
     a.send(json!({ "type": "ping", "ref": "r".repeat(65) })).await;
     assert_eq!(a.recv().await["ref"], Value::Null);
     // still open
-    assert_eq!(a.request(json!({ "type": "chat.send", "text": "alive" }), 3).await["ok"], true);
+    assert_eq!(
+        a.request(json!({ "type": "chat.send", "text": "alive" }), 3)
+            .await["ok"],
+        true
+    );
 
     a.send_raw(Message::binary(vec![1, 2, 3])).await;
     assert_eq!(a.closed().await, Some(1003));
@@ -366,7 +490,10 @@ async fn cursor_presence_ping(backend: Backend) {
 
     a.send(json!({ "type": "cursor", "x": 1.5, "y": -2 })).await;
     let c = v.recv().await;
-    assert_eq!(c, json!({ "type": "cursor", "session": wa["session"], "x": 1.5, "y": -2.0 }));
+    assert_eq!(
+        c,
+        json!({ "type": "cursor", "session": wa["session"], "x": 1.5, "y": -2.0 })
+    );
     // a burst is coalesced: the latest position arrives, the ones between are dropped
     for i in 0..20 {
         a.send(json!({ "type": "cursor", "x": i, "y": 0 })).await;
@@ -385,14 +512,24 @@ async fn cursor_presence_ping(backend: Backend) {
     // the sender gets no echo of its cursor
     a.assert_silent(Duration::from_millis(100)).await;
 
-    let r = v.request(json!({ "type": "presence.set", "state": { "color": "red" } }), 2).await;
+    let r = v
+        .request(json!({ "type": "presence.set", "state": { "color": "red" } }), 2)
+        .await;
     assert_eq!(r["ok"], true);
     let up = a.recv_type("presence.updated").await;
     assert_eq!(up["member"]["state"], json!({ "color": "red" }));
-    assert_eq!(v.recv_type("presence.updated").await, up, "the sender gets it too");
+    assert_eq!(
+        v.recv_type("presence.updated").await,
+        up,
+        "the sender gets it too"
+    );
     let big = json!({ "type": "presence.set", "state": { "k": "x".repeat(1100) } });
     assert_eq!(v.request(big, 3).await["error"]["code"], "too_large");
-    assert_eq!(v.request(json!({ "type": "presence.set", "state": [1] }), 4).await["error"]["code"], "bad_request");
+    assert_eq!(
+        v.request(json!({ "type": "presence.set", "state": [1] }), 4)
+            .await["error"]["code"],
+        "bad_request"
+    );
 }
 
 async fn rate_limit_refuses_then_closes(backend: Backend) {
@@ -428,14 +565,24 @@ async fn rate_limit_refuses_then_closes(backend: Backend) {
                 break;
             }
         }
-        match tokio::time::timeout(Duration::from_millis(100), futures_util::StreamExt::next(&mut a.ws)).await {
+        match tokio::time::timeout(
+            Duration::from_millis(100),
+            futures_util::StreamExt::next(&mut a.ws),
+        )
+        .await
+        {
             Ok(Some(Ok(Message::Close(f)))) => break f.map(|f| u16::from(f.code)),
             Ok(None) | Ok(Some(Err(_))) => break None,
             _ => {}
         }
-        assert!(started.elapsed() < Duration::from_secs(15), "not closed for abuse");
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "not closed for abuse"
+        );
         // drain whatever else arrived
-        while let Ok(Some(Ok(m))) = tokio::time::timeout(Duration::from_millis(1), futures_util::StreamExt::next(&mut a.ws)).await {
+        while let Ok(Some(Ok(m))) =
+            tokio::time::timeout(Duration::from_millis(1), futures_util::StreamExt::next(&mut a.ws)).await
+        {
             if let Message::Close(f) = m {
                 assert_eq!(f.map(|f| u16::from(f.code)), Some(1008));
                 return;
@@ -457,14 +604,21 @@ async fn heartbeat_drops_a_silent_client(backend: Backend) {
     // a client that reads its welcome and then neither reads (so it never
     // answers a ping) nor sends anything
     let (silent, ws) = app.join(&b, &b.edit, "Silent").await;
-    assert_eq!(a.recv_type("presence.joined").await["member"]["session"], ws["session"]);
+    assert_eq!(
+        a.recv_type("presence.joined").await["member"]["session"],
+        ws["session"]
+    );
     // A keeps answering pings (the library does it while A reads)
     let left = a.recv_type("presence.left").await;
     assert_eq!(left["session"], ws["session"]);
     assert_eq!(app.metric("corkboard_heartbeat_drops_total").await, 1.0);
     // A, who answers, is still there
     a.assert_silent(Duration::from_millis(600)).await;
-    assert_eq!(a.request(json!({ "type": "chat.send", "text": "still here" }), 1).await["ok"], true);
+    assert_eq!(
+        a.request(json!({ "type": "chat.send", "text": "still here" }), 1)
+            .await["ok"],
+        true
+    );
     drop(silent);
 }
 
@@ -516,7 +670,12 @@ async fn a_reader_that_stops_reading_is_cut(backend: Backend) {
     }
     assert_eq!(app.metric("corkboard_slow_consumers_cut_total").await, 1.0);
     // the others go on
-    assert_eq!(writer.request(json!({ "type": "chat.send", "text": "after" }), 1).await["ok"], true);
+    assert_eq!(
+        writer
+            .request(json!({ "type": "chat.send", "text": "after" }), 1)
+            .await["ok"],
+        true
+    );
     assert_eq!(reader.recv_type("event").await["event"]["text"], "after");
 }
 
