@@ -42,7 +42,10 @@ impl Application {
         };
         let shared = Arc::new(Shared::new(config));
 
-        // Postgres commits several transactions at once; SQLite has one writer.
+        // A few transactions in flight (Postgres flushes concurrent commits
+        // together, and one slow fsync does not stall every board);
+        // everything that arrives meanwhile goes into the next one, so
+        // batches grow with the load. SQLite has one writer.
         let (executors, in_flight) = match backend {
             Backend::Postgres => (4, 3),
             Backend::Sqlite => (2, 1),
@@ -55,7 +58,7 @@ impl Application {
             })
         };
         let persister = Persister::new(executor, in_flight).start();
-        let registry = Registry::new(shared.clone(), persister, cores).start();
+        let registry = Registry::new(shared.clone(), persister).start();
 
         let listener = TcpListener::bind(&shared.config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", shared.config.bind))?;
@@ -77,6 +80,7 @@ impl Application {
                 .configure(crate::http::routes)
         })
         .workers(workers)
+        .tcp_nodelay(true)
         .disable_signals()
         .shutdown_timeout(2)
         .listen(listener)

@@ -38,6 +38,9 @@ const RETRY_FIRST: Duration = Duration::from_millis(50);
 const RETRY_MAX: Duration = Duration::from_secs(2);
 /// How often an empty board checks whether it may stop.
 const IDLE_CHECK: Duration = Duration::from_millis(500);
+/// Cursor frames wait at most this long, so that a member gets all that
+/// arrived meanwhile in one write.
+const OUTBOX_TICK: Duration = Duration::from_millis(10);
 /// A board that failed to load answers its waiters this long, then stops.
 const GONE_LINGER: Duration = Duration::from_secs(1);
 
@@ -46,6 +49,17 @@ struct Slot {
     member: Member,
     addr: Addr<Session>,
     queue: Arc<SendQueue>,
+    /// Frames waiting for the next flush, and their size.
+    outbox: Vec<ByteString>,
+    outbox_bytes: usize,
+}
+
+/// Queues a frame for a member; true when it is the first since the last
+/// flush (the member becomes dirty).
+fn enqueue(slot: &mut Slot, frame: ByteString) -> bool {
+    slot.outbox_bytes += frame.len();
+    slot.outbox.push(frame);
+    slot.outbox.len() == 1
 }
 
 /// An event waiting for its commit.
@@ -79,6 +93,9 @@ struct Live {
     retry_delay: Duration,
     retry_scheduled: bool,
     call: Vec<SessionId>,
+    /// Members with frames in their outbox.
+    dirty: Vec<SessionId>,
+    flush_scheduled: bool,
     draining: bool,
     drained: Vec<oneshot::Sender<()>>,
 }
@@ -170,6 +187,8 @@ impl Board {
                     retry_delay: RETRY_FIRST,
                     retry_scheduled: false,
                     call: Vec::new(),
+                    dirty: Vec::new(),
+                    flush_scheduled: false,
                     draining: false,
                     drained: Vec::new(),
                 }));
@@ -213,43 +232,83 @@ impl Board {
         }
     }
 
-    /// Queues `frame` for one member; false when that member went over its
-    /// send-queue bound and must be cut.
-    fn push(&self, slot: &Slot, frame: &ByteString) -> bool {
-        let len = frame.len();
-        let queued = slot.queue.bytes.fetch_add(len, Ordering::Relaxed) + len;
-        if queued > self.shared.config.send_queue_bytes {
-            slot.queue.bytes.fetch_sub(len, Ordering::Relaxed);
-            self.shared.metrics.frames_dropped.inc();
-            return false;
-        }
-        slot.addr.do_send(Deliver { frame: frame.clone() });
-        true
-    }
-
-    /// Sends one frame to one member.
+    /// Queues one frame for one member; it leaves with the flush at the end
+    /// of the current handler.
     fn send_to(&mut self, session: &str, frame: ByteString) {
-        let Phase::Ready(live) = &self.phase else { return };
-        let Some(slot) = live.members.get(session) else {
+        let Phase::Ready(live) = &mut self.phase else {
             return;
         };
-        if !self.push(slot, &frame) {
-            let s = slot.member.session.clone();
-            self.cut(&[s]);
+        let Some(slot) = live.members.get_mut(session) else {
+            return;
+        };
+        if enqueue(slot, frame) {
+            live.dirty.push(slot.member.session.clone());
         }
     }
 
-    /// Sends one frame to every member but `except`.
+    /// Queues one frame for every member but `except`; it leaves with the
+    /// flush at the end of the current handler.
     fn broadcast(&mut self, frame: &ByteString, except: Option<&str>) {
-        let Phase::Ready(live) = &self.phase else { return };
-        let mut slow = Vec::new();
-        for (id, slot) in &live.members {
-            if Some(&**id) != except && !self.push(slot, frame) {
-                slow.push(id.clone());
+        self.fan_out(frame, except);
+    }
+
+    /// Queues one frame for every member but `except`; it leaves with the
+    /// next flush, at most `OUTBOX_TICK` later, together with whatever else
+    /// each member gets meanwhile (one write instead of many).
+    fn broadcast_soon(&mut self, frame: &ByteString, except: Option<&str>, ctx: &mut Context<Self>) {
+        self.fan_out(frame, except);
+        let Phase::Ready(live) = &mut self.phase else {
+            return;
+        };
+        if !live.flush_scheduled && !live.dirty.is_empty() {
+            live.flush_scheduled = true;
+            ctx.run_later(OUTBOX_TICK, |act, _| act.flush());
+        }
+    }
+
+    fn fan_out(&mut self, frame: &ByteString, except: Option<&str>) {
+        let Phase::Ready(live) = &mut self.phase else {
+            return;
+        };
+        for (id, slot) in &mut live.members {
+            if Some(&**id) != except && enqueue(slot, frame.clone()) {
+                live.dirty.push(id.clone());
             }
+        }
+    }
+
+    /// Hands every dirty member's queued frames to its session, one
+    /// message each. A member whose session still holds more than
+    /// `send_queue_bytes` from earlier flushes does not read fast enough: it
+    /// is cut instead, and the board never waits for it.
+    fn flush(&mut self) {
+        let Phase::Ready(live) = &mut self.phase else {
+            return;
+        };
+        let limit = self.shared.config.send_queue_bytes;
+        live.flush_scheduled = false;
+        let mut slow = Vec::new();
+        for id in live.dirty.drain(..) {
+            let Some(slot) = live.members.get_mut(&id) else {
+                continue;
+            };
+            if slot.outbox.is_empty() {
+                continue;
+            }
+            let frames = std::mem::take(&mut slot.outbox);
+            let bytes = std::mem::take(&mut slot.outbox_bytes);
+            if slot.queue.bytes.load(Ordering::Relaxed) > limit {
+                self.shared.metrics.frames_dropped.inc_by(frames.len() as u64);
+                slow.push(id);
+                continue;
+            }
+            slot.queue.bytes.fetch_add(bytes, Ordering::Relaxed);
+            slot.addr.do_send(Deliver { frames });
         }
         if !slow.is_empty() {
             self.cut(&slow);
+            // the others hear that the slow ones left
+            self.flush();
         }
     }
 
@@ -427,6 +486,7 @@ impl Board {
     }
 
     fn after_commit(&mut self, ctx: &mut Context<Self>) {
+        self.flush();
         self.submit(ctx);
         if let Ok(live) = self.live() {
             if live.pending.is_empty() {
@@ -626,14 +686,14 @@ impl Handler<Join> for Board {
                 code: 1011,
                 reason: "board unavailable".into(),
             });
-            return;
+            return self.flush();
         };
         if live.draining {
             j.addr.do_send(CloseSession {
                 code: 1001,
                 reason: "server shutting down".into(),
             });
-            return;
+            return self.flush();
         }
         let member = Member {
             session: j.session.clone(),
@@ -649,12 +709,15 @@ impl Handler<Join> for Board {
             member,
             addr: j.addr,
             queue: j.queue,
+            outbox: Vec::new(),
+            outbox_bytes: 0,
         };
         let Ok(live) = self.live() else { return };
         live.members.insert(j.session.clone(), slot);
         for frame in std::iter::once(welcome).chain(replay) {
             self.send_to(&j.session, frame);
         }
+        self.flush();
     }
 }
 
@@ -670,6 +733,7 @@ impl Handler<Leave> for Board {
 
     fn handle(&mut self, m: Leave, _: &mut Context<Self>) {
         self.remove_member(&m.session);
+        self.flush();
     }
 }
 
@@ -691,6 +755,7 @@ impl Handler<DurableOp> for Board {
             Ok(()) => self.submit(ctx),
             Err(e) => self.reply_err(&m.session, m.reference.as_ref(), &e),
         }
+        self.flush();
     }
 }
 
@@ -706,14 +771,14 @@ pub struct Cursor {
 impl Handler<Cursor> for Board {
     type Result = ();
 
-    fn handle(&mut self, m: Cursor, _: &mut Context<Self>) {
+    fn handle(&mut self, m: Cursor, ctx: &mut Context<Self>) {
         let frame = ServerMessage::Cursor {
             session: &m.session,
             x: m.x,
             y: m.y,
         }
         .to_frame();
-        self.broadcast(&frame, Some(&m.session));
+        self.broadcast_soon(&frame, Some(&m.session), ctx);
     }
 }
 
@@ -732,12 +797,13 @@ impl Handler<PresenceSet> for Board {
     fn handle(&mut self, m: PresenceSet, _: &mut Context<Self>) {
         let Ok(live) = self.live() else { return };
         let Some(slot) = live.members.get_mut(&m.session) else {
-            return;
+            return self.flush();
         };
         slot.member.state = m.state;
         let frame = ServerMessage::PresenceUpdated { member: &slot.member }.to_frame();
         self.reply_ok(&m.session, m.reference.as_ref());
         self.broadcast(&frame, None);
+        self.flush();
     }
 }
 
@@ -781,6 +847,7 @@ impl Handler<Signal> for Board {
             }
             Err(e) => self.reply_err(&m.session, m.reference.as_ref(), &e),
         }
+        self.flush();
     }
 }
 
@@ -799,13 +866,13 @@ impl Handler<CallJoin> for Board {
         let max = self.shared.config.call_max;
         let Ok(live) = self.live() else { return };
         if !live.members.contains_key(&m.session) {
-            return;
+            return self.flush();
         }
         let already = live.call.contains(&m.session);
         if !already && live.call.len() >= max {
             let e = Error::LimitExceeded(format!("the call is full ({max} participants)"));
             self.reply_err(&m.session, m.reference.as_ref(), &e);
-            return;
+            return self.flush();
         }
         let peers: Vec<SessionId> = live.call.iter().filter(|s| **s != m.session).cloned().collect();
         let reply = ServerMessage::Reply {
@@ -829,6 +896,7 @@ impl Handler<CallJoin> for Board {
                 None,
             );
         }
+        self.flush();
     }
 }
 
@@ -848,7 +916,7 @@ impl Handler<CallLeave> for Board {
         let Some(i) = live.call.iter().position(|s| *s == m.session) else {
             let e = Error::Forbidden("not in the call".into());
             self.reply_err(&m.session, m.reference.as_ref(), &e);
-            return;
+            return self.flush();
         };
         live.call.remove(i);
         if let Some(slot) = live.members.get_mut(&m.session) {
@@ -856,6 +924,7 @@ impl Handler<CallLeave> for Board {
         }
         self.reply_ok(&m.session, m.reference.as_ref());
         self.broadcast(&ServerMessage::CallLeft { session: &m.session }.to_frame(), None);
+        self.flush();
     }
 }
 
@@ -884,6 +953,7 @@ impl Handler<Drain> for Board {
             }
         }
         Box::pin(async move { rx.await.ok() }.into_actor(self).map(|_, act, ctx| {
+            act.flush();
             if let Ok(live) = act.live() {
                 for slot in live.members.values() {
                     slot.addr.do_send(CloseSession {

@@ -1,6 +1,7 @@
 //! The registry of open boards: started once, it starts a Board actor on
-//! the first join (spread over a pool of arbiters, one per core) and forgets
-//! it when the board stops.
+//! the first join — on the arbiter (worker thread) of the session that
+//! opens it, so that a board and many of its sessions share a thread — and
+//! forgets it when the board stops.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,38 +21,30 @@ pub struct Registry {
     shared: Arc<Shared>,
     persister: Addr<Persister>,
     boards: HashMap<Arc<str>, Addr<Board>>,
-    arbiters: Vec<Arbiter>,
-    next: usize,
 }
 
 impl Registry {
-    /// A registry whose boards run on `threads` arbiters.
-    pub fn new(shared: Arc<Shared>, persister: Addr<Persister>, threads: usize) -> Self {
+    /// An empty registry.
+    pub fn new(shared: Arc<Shared>, persister: Addr<Persister>) -> Self {
         Registry {
             shared,
             persister,
             boards: HashMap::new(),
-            arbiters: (0..threads.max(1)).map(|_| Arbiter::new()).collect(),
-            next: 0,
         }
     }
 }
 
 impl Actor for Registry {
     type Context = Context<Self>;
-
-    fn stopped(&mut self, _: &mut Context<Self>) {
-        for a in &self.arbiters {
-            a.stop();
-        }
-    }
 }
 
-/// The board with this id, started (and loading) if it was not open.
+/// The board with this id, started (and loading) on `arbiter` if it was
+/// not open.
 #[derive(Message)]
 #[rtype(result = "Addr<Board>")]
 pub struct Open {
     pub id: String,
+    pub arbiter: ArbiterHandle,
 }
 
 impl Handler<Open> for Registry {
@@ -64,15 +57,13 @@ impl Handler<Open> for Registry {
             }
         }
         let id: Arc<str> = m.id.into();
-        let arbiter = &self.arbiters[self.next % self.arbiters.len()];
-        self.next = self.next.wrapping_add(1);
         let (shared, persister, registry, board_id) = (
             self.shared.clone(),
             self.persister.clone(),
             ctx.address(),
             id.clone(),
         );
-        let addr = Board::start_in_arbiter(&arbiter.handle(), move |_| {
+        let addr = Board::start_in_arbiter(&m.arbiter, move |_| {
             Board::new(board_id, shared, persister, registry)
         });
         self.boards.insert(id, addr.clone());

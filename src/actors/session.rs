@@ -373,20 +373,24 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for Session {
     }
 }
 
-/// A frame from the board (serialized once, shared by all recipients).
+/// Frames from the board (each serialized once, shared by all recipients),
+/// written together.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Deliver {
-    pub frame: ByteString,
+    pub frames: Vec<ByteString>,
 }
 
 impl Handler<Deliver> for Session {
     type Result = ();
 
     fn handle(&mut self, m: Deliver, ctx: &mut Self::Context) {
-        self.queue.bytes.fetch_sub(m.frame.len(), Ordering::Relaxed);
+        let bytes = m.frames.iter().map(|f| f.len()).sum();
+        self.queue.bytes.fetch_sub(bytes, Ordering::Relaxed);
         if !self.queue.cut.load(Ordering::Relaxed) {
-            ctx.text(m.frame);
+            for frame in m.frames {
+                ctx.text(frame);
+            }
         }
     }
 }

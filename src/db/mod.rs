@@ -126,6 +126,9 @@ pub fn connect(url: &str, pool_size: u32) -> Result<(Backend, Pool), String> {
         .max_size(pool_size.max(2))
         .min_idle(Some(1))
         .connection_timeout(CHECKOUT_TIMEOUT)
+        // No round trip per checkout: a broken connection shows as a failed
+        // query (the caller retries) and `has_broken` drops it.
+        .test_on_check_out(false)
         .build_unchecked(manager);
     Ok((backend, pool))
 }

@@ -1,7 +1,5 @@
 //! The board API (PROTOCOL.md §1).
 
-use std::sync::Arc;
-
 use actix::Addr;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -11,7 +9,7 @@ use super::{blocking, token_of};
 use crate::actors::board::{GetSnapshot, Snapshot};
 use crate::actors::registry::{Lookup, Registry};
 use crate::db::queries::{self, BoardRow};
-use crate::db::{checkout, Pool};
+use crate::db::{checkout, DbConnection, Pool};
 use crate::error::Error;
 
 /// The body of `POST /api/boards`.
@@ -52,11 +50,12 @@ pub struct TokenQuery {
     token: Option<String>,
 }
 
-/// Checks a token against a board's row.
-fn check_token(row: &BoardRow, token: &str) -> Result<(), Error> {
+/// A board's row, if it exists (404) and the token opens it (403).
+fn authorized_row(conn: &mut DbConnection, id: &str, token: &str) -> Result<BoardRow, Error> {
+    let row = queries::find_board(conn, id)?.ok_or_else(|| Error::NotFound("no such board".into()))?;
     let eq = |a: &str| constant_time_eq::constant_time_eq(a.as_bytes(), token.as_bytes());
     if eq(&row.edit_token) || eq(&row.view_token) {
-        Ok(())
+        Ok(row)
     } else {
         Err(Error::Forbidden("this token does not open this board".into()))
     }
@@ -82,9 +81,7 @@ pub async fn get_board(
     let pool = pool.get_ref().clone();
     let snapshot = blocking(move || {
         let mut conn = checkout(&pool)?;
-        let row =
-            queries::find_board(&mut conn, &id)?.ok_or_else(|| Error::NotFound("no such board".into()))?;
-        check_token(&row, &token)?;
+        let row = authorized_row(&mut conn, &id, &token)?;
         let stickers = queries::stickers_of(&mut conn, &id)?;
         Ok(Snapshot {
             id: row.id,
@@ -112,7 +109,6 @@ pub async fn get_events(
     id: web::Path<String>,
     q: web::Query<EventsQuery>,
     pool: web::Data<Pool>,
-    _shared: web::Data<Arc<crate::state::Shared>>,
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     let token = token_of(&req, q.token.as_deref());
@@ -121,9 +117,7 @@ pub async fn get_events(
     let pool = pool.get_ref().clone();
     let events = blocking(move || {
         let mut conn = checkout(&pool)?;
-        let row =
-            queries::find_board(&mut conn, &id)?.ok_or_else(|| Error::NotFound("no such board".into()))?;
-        check_token(&row, &token)?;
+        authorized_row(&mut conn, &id, &token)?;
         if after < 0 || limit <= 0 {
             return Err(Error::bad("after must be >= 0 and limit > 0"));
         }

@@ -28,7 +28,10 @@ async fn admit(registry: &Addr<Registry>, id: &str, token: &str) -> Result<(Addr
     // A board that stopped between the lookup and the check: ask again.
     for _ in 0..2 {
         let board = registry
-            .send(Open { id: id.to_owned() })
+            .send(Open {
+                id: id.to_owned(),
+                arbiter: actix::Arbiter::current(),
+            })
             .await
             .map_err(Error::internal)?;
         if let Ok(role) = board

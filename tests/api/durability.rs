@@ -100,17 +100,7 @@ async fn kill_9_loses_nothing_acknowledged(backend: Backend) {
     )
     .await;
     let app_http = awc::Client::builder().timeout(WAIT).finish();
-    let mut res = app_http
-        .post(format!("http://{}/api/boards", server.addr))
-        .send_json(&json!({ "title": "crash" }))
-        .await
-        .expect("create");
-    let created: Value = res.json().await.expect("JSON");
-    let b = TestBoard {
-        id: created["id"].as_str().expect("id").into(),
-        edit: created["edit_token"].as_str().expect("edit").into(),
-        view: created["view_token"].as_str().expect("view").into(),
-    };
+    let b = create_board(&app_http, &server.addr, "crash").await;
     let url = format!("ws://{}/ws/boards/{}?token={}&name=w", server.addr, b.id, b.edit);
     let mut c = Client::connect(&url).await.expect("upgrade");
     c.recv().await;
@@ -138,17 +128,7 @@ async fn sigterm_flushes_and_closes_with_1001(backend: Backend) {
     let db = fresh_database(backend);
     let mut server = start_binary(&db, &[]).await;
     let http = awc::Client::builder().timeout(WAIT).finish();
-    let mut res = http
-        .post(format!("http://{}/api/boards", server.addr))
-        .send_json(&json!({ "title": "bye" }))
-        .await
-        .expect("create");
-    let created: Value = res.json().await.expect("JSON");
-    let b = TestBoard {
-        id: created["id"].as_str().expect("id").into(),
-        edit: created["edit_token"].as_str().expect("edit").into(),
-        view: created["view_token"].as_str().expect("view").into(),
-    };
+    let b = create_board(&http, &server.addr, "bye").await;
     let url = format!("ws://{}/ws/boards/{}?token={}&name=w", server.addr, b.id, b.edit);
     let mut c = Client::connect(&url).await.expect("upgrade");
     c.recv().await;

@@ -162,13 +162,7 @@ impl TestApp {
 
     /// Creates a board.
     pub async fn board(&self, title: &str) -> TestBoard {
-        let (status, b) = self.post("/api/boards", &json!({ "title": title })).await;
-        assert_eq!(status, 201, "{b}");
-        TestBoard {
-            id: b["id"].as_str().expect("id").to_owned(),
-            edit: b["edit_token"].as_str().expect("edit_token").to_owned(),
-            view: b["view_token"].as_str().expect("view_token").to_owned(),
-        }
+        create_board(&self.http, &self.addr, title).await
     }
 
     /// The WebSocket URL of a board.
@@ -213,6 +207,22 @@ impl TestApp {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+}
+
+/// Creates a board on the server at `addr`.
+pub async fn create_board(http: &awc::Client, addr: &str, title: &str) -> TestBoard {
+    let mut res = http
+        .post(format!("http://{addr}/api/boards"))
+        .send_json(&json!({ "title": title }))
+        .await
+        .expect("POST /api/boards");
+    assert_eq!(res.status().as_u16(), 201);
+    let b: Value = res.json().await.expect("JSON");
+    TestBoard {
+        id: b["id"].as_str().expect("id").to_owned(),
+        edit: b["edit_token"].as_str().expect("edit_token").to_owned(),
+        view: b["view_token"].as_str().expect("view_token").to_owned(),
     }
 }
 
