@@ -147,7 +147,7 @@ impl Board {
             Ok(Some(b)) => {
                 let mut state = BoardState {
                     title: b.row.title.clone(),
-                    seq: b.row.seq,
+                    seq: b.seq,
                     stickers: HashMap::with_capacity(b.stickers.len()),
                 };
                 for s in b.stickers {
@@ -996,7 +996,6 @@ fn build_batch<'a>(board_id: &str, pending: impl Iterator<Item = &'a Pending>) -
             Change::Nothing => {}
         }
         batch.last_seq = p.event.seq;
-        batch.updated_at.clone_from(&p.event.at);
     }
     for (id, s) in touched {
         match s {

@@ -6,8 +6,9 @@
 //! flight waits, and all of them go to the database together, in one
 //! transaction, as soon as an executor is free.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use tokio::sync::oneshot;
@@ -106,17 +107,26 @@ impl Handler<CommitBatches> for DbExecutor {
 fn committed_before(conn: &mut crate::db::DbConnection, b: &BoardBatch, e: Error) -> Result<i64> {
     let first = b.events.first().map_or(b.last_seq, |ev| ev.seq);
     match queries::board_seq(conn, &b.board_id) {
-        Ok(Some(seq)) if seq >= first => Ok(seq.min(b.last_seq)),
+        Ok(seq) if seq >= first => Ok(seq.min(b.last_seq)),
         _ => Err(e),
     }
 }
+
+/// A second transaction starts beside a running one only when this many
+/// board batches wait…
+const FULL_QUEUE: usize = 16;
+/// …or when the running one is this slow (a stalled fsync must not hold
+/// every board back).
+const SLOW_COMMIT: Duration = Duration::from_millis(5);
 
 /// Group commit in front of the executors.
 pub struct Persister {
     executor: Addr<DbExecutor>,
     queue: Vec<(BoardBatch, oneshot::Sender<Result<i64>>)>,
-    in_flight: usize,
+    /// When each running transaction started, oldest first.
+    running: VecDeque<Instant>,
     max_in_flight: usize,
+    recheck_scheduled: bool,
 }
 
 impl Persister {
@@ -125,18 +135,32 @@ impl Persister {
         Persister {
             executor,
             queue: Vec::new(),
-            in_flight: 0,
+            running: VecDeque::new(),
             max_in_flight: max_in_flight.max(1),
+            recheck_scheduled: false,
+        }
+    }
+
+    /// Whether the queued batches should go to the database now: nothing
+    /// runs, or a slot is free and the queue is long or the oldest running
+    /// commit is slow. Otherwise they wait and join the next transaction.
+    fn should_start(&self) -> bool {
+        if self.queue.is_empty() || self.running.len() >= self.max_in_flight {
+            return false;
+        }
+        match self.running.front() {
+            None => true,
+            Some(oldest) => self.queue.len() >= FULL_QUEUE || oldest.elapsed() >= SLOW_COMMIT,
         }
     }
 
     fn dispatch(&mut self, ctx: &mut Context<Self>) {
-        while self.in_flight < self.max_in_flight && !self.queue.is_empty() {
+        while self.should_start() {
             let (batches, waiters): (Vec<_>, Vec<_>) = std::mem::take(&mut self.queue).into_iter().unzip();
-            self.in_flight += 1;
+            self.running.push_back(Instant::now());
             let commit = self.executor.send(CommitBatches { batches });
             ctx.spawn(commit.into_actor(self).map(move |res, act, ctx| {
-                act.in_flight -= 1;
+                act.running.pop_front();
                 match res {
                     Ok(results) => {
                         for (w, r) in waiters.into_iter().zip(results) {
@@ -152,6 +176,13 @@ impl Persister {
                 }
                 act.dispatch(ctx);
             }));
+        }
+        if !self.queue.is_empty() && !self.recheck_scheduled && self.running.len() < self.max_in_flight {
+            self.recheck_scheduled = true;
+            ctx.run_later(SLOW_COMMIT, |act, ctx| {
+                act.recheck_scheduled = false;
+                act.dispatch(ctx);
+            });
         }
     }
 }

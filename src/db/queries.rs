@@ -10,13 +10,14 @@ use crate::protocol::{Author, Event, EventBody, Sticker};
 /// Rows per multi-row INSERT (SQLite allows 32766 bound parameters).
 const ROWS_PER_INSERT: usize = 500;
 
-/// A multi-row INSERT. diesel's `MultiConnection` cannot build one for
-/// SQLite, so the same statement is built against the concrete connection.
-macro_rules! insert_rows {
-    ($conn:expr, $table:expr, $rows:expr) => {
+/// Runs the same statement on the concrete connection. diesel's
+/// `MultiConnection` builds neither multi-row INSERTs for SQLite nor
+/// ON CONFLICT for any backend; the statement is still written once.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $statement:expr) => {
         match $conn {
-            DbConnection::Postgres(c) => diesel::insert_into($table).values($rows).execute(c),
-            DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+            DbConnection::Postgres($c) => $statement,
+            DbConnection::Sqlite($c) => $statement,
         }
     };
 }
@@ -29,9 +30,7 @@ pub struct BoardRow {
     pub title: String,
     pub edit_token: String,
     pub view_token: String,
-    pub seq: i64,
     pub created_at: String,
-    pub updated_at: String,
 }
 
 /// One stored event.
@@ -144,9 +143,8 @@ pub struct OpIdRow {
 #[derive(Debug, Clone, Default)]
 pub struct BoardBatch {
     pub board_id: String,
-    /// The seq of the last event; the board row's seq after the commit.
+    /// The seq of the last event: the board's seq after the commit.
     pub last_seq: i64,
-    pub updated_at: String,
     /// The new title, when the batch renames the board.
     pub title: Option<String>,
     pub events: Vec<EventRow>,
@@ -161,6 +159,7 @@ pub struct BoardBatch {
 #[derive(Debug)]
 pub struct LoadedBoard {
     pub row: BoardRow,
+    pub seq: i64,
     pub stickers: Vec<Sticker>,
     /// The most recent events, oldest first.
     pub recent: Vec<Event>,
@@ -238,6 +237,7 @@ pub fn load_board(
         let Some(row) = find_board(conn, id)? else {
             return Ok(None);
         };
+        let seq = board_seq(conn, id)?;
         let stickers = stickers_of(conn, id)?;
         let recent = last_events(conn, id, None, recent_events)?;
         let chat = last_events(conn, id, Some("chat"), recent_chat)?;
@@ -249,6 +249,7 @@ pub fn load_board(
             .load::<(String, i64)>(conn)?;
         Ok(Some(LoadedBoard {
             row,
+            seq,
             stickers,
             recent,
             chat,
@@ -257,59 +258,83 @@ pub fn load_board(
     })
 }
 
-/// A board's committed seq, if the board exists.
-pub fn board_seq(conn: &mut DbConnection, id: &str) -> Result<Option<i64>> {
-    Ok(boards::table
-        .find(id)
-        .select(boards::seq)
-        .first(conn)
-        .optional()?)
+/// A board's committed seq: the seq of its last event (0 when none).
+pub fn board_seq(conn: &mut DbConnection, id: &str) -> Result<i64> {
+    Ok(events::table
+        .filter(events::board_id.eq(id))
+        .select(diesel::dsl::max(events::seq))
+        .first::<Option<i64>>(conn)?
+        .unwrap_or(0))
 }
 
-/// Writes one board's batch; the caller holds the transaction.
-pub fn write_batch(conn: &mut DbConnection, b: &BoardBatch) -> Result<()> {
-    for chunk in b.events.chunks(ROWS_PER_INSERT) {
-        insert_rows!(conn, events::table, chunk)?;
-    }
-    for chunk in b.op_ids.chunks(ROWS_PER_INSERT) {
-        insert_rows!(conn, op_ids::table, chunk)?;
-    }
-    // An upsert is a delete and an insert: diesel's MultiConnection has no
-    // portable ON CONFLICT.
-    let touched: Vec<&str> = b
-        .deletes
-        .iter()
-        .map(String::as_str)
-        .chain(b.upserts.iter().map(|r| r.id.as_str()))
-        .collect();
-    for chunk in touched.chunks(ROWS_PER_INSERT) {
-        diesel::delete(
-            stickers::table.filter(stickers::board_id.eq(&b.board_id).and(stickers::id.eq_any(chunk))),
-        )
-        .execute(conn)?;
-    }
-    for chunk in b.upserts.chunks(ROWS_PER_INSERT) {
-        insert_rows!(conn, stickers::table, chunk)?;
-    }
-    let target = boards::table.find(&b.board_id);
-    match &b.title {
-        Some(title) => diesel::update(target)
-            .set((
-                boards::seq.eq(b.last_seq),
-                boards::updated_at.eq(&b.updated_at),
-                boards::title.eq(title),
-            ))
-            .execute(conn)?,
-        None => diesel::update(target)
-            .set((boards::seq.eq(b.last_seq), boards::updated_at.eq(&b.updated_at)))
-            .execute(conn)?,
-    };
-    Ok(())
-}
-
-/// Commits several boards' batches in one transaction (the group commit).
+/// Commits several boards' batches in one transaction (the group commit):
+/// one INSERT of all their events, one of their op_ids, one upsert of the
+/// stickers they change, whatever boards are involved.
 pub fn commit_batches(conn: &mut DbConnection, batches: &[BoardBatch]) -> Result<()> {
-    conn.transaction(|conn| batches.iter().try_for_each(|b| write_batch(conn, b)))
+    use diesel::upsert::excluded;
+    conn.transaction(|conn| {
+        let events: Vec<&EventRow> = batches.iter().flat_map(|b| &b.events).collect();
+        for chunk in events.chunks(ROWS_PER_INSERT) {
+            on_backend!(conn, |c| diesel::insert_into(events::table)
+                .values(chunk.to_vec())
+                .execute(c))?;
+        }
+        let op_ids: Vec<&OpIdRow> = batches.iter().flat_map(|b| &b.op_ids).collect();
+        for chunk in op_ids.chunks(ROWS_PER_INSERT) {
+            on_backend!(conn, |c| diesel::insert_into(op_ids::table)
+                .values(chunk.to_vec())
+                .execute(c))?;
+        }
+        let upserts: Vec<&StickerRow> = batches.iter().flat_map(|b| &b.upserts).collect();
+        // SQLite takes an upsert one row at a time, Postgres many at once.
+        macro_rules! upsert {
+            ($c:expr, $values:expr) => {
+                diesel::insert_into(stickers::table)
+                    .values($values)
+                    .on_conflict((stickers::board_id, stickers::id))
+                    .do_update()
+                    .set((
+                        stickers::x.eq(excluded(stickers::x)),
+                        stickers::y.eq(excluded(stickers::y)),
+                        stickers::w.eq(excluded(stickers::w)),
+                        stickers::h.eq(excluded(stickers::h)),
+                        stickers::z.eq(excluded(stickers::z)),
+                        stickers::color.eq(excluded(stickers::color)),
+                        stickers::text.eq(excluded(stickers::text)),
+                        stickers::version.eq(excluded(stickers::version)),
+                        stickers::updated_at.eq(excluded(stickers::updated_at)),
+                    ))
+                    .execute($c)
+            };
+        }
+        match conn {
+            DbConnection::Postgres(c) => {
+                for chunk in upserts.chunks(ROWS_PER_INSERT) {
+                    upsert!(c, chunk.to_vec())?;
+                }
+            }
+            DbConnection::Sqlite(c) => {
+                for row in upserts {
+                    upsert!(c, row)?;
+                }
+            }
+        }
+        for b in batches {
+            for chunk in b.deletes.chunks(ROWS_PER_INSERT) {
+                diesel::delete(
+                    stickers::table
+                        .filter(stickers::board_id.eq(&b.board_id).and(stickers::id.eq_any(chunk))),
+                )
+                .execute(conn)?;
+            }
+            if let Some(title) = &b.title {
+                diesel::update(boards::table.find(&b.board_id))
+                    .set(boards::title.eq(title))
+                    .execute(conn)?;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Whether the database answers.

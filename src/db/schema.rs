@@ -1,5 +1,6 @@
 //! The one portable schema, used with both backends (UUIDs, JSON and
-//! timestamps are TEXT; see the migrations of each backend).
+//! timestamps are TEXT; see the migrations of each backend). A board's seq
+//! is the largest seq of its events: committing a batch touches no board row.
 
 diesel::table! {
     boards (id) {
@@ -7,9 +8,7 @@ diesel::table! {
         title -> Text,
         edit_token -> Text,
         view_token -> Text,
-        seq -> BigInt,
         created_at -> Text,
-        updated_at -> Text,
     }
 }
 

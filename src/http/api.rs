@@ -28,9 +28,7 @@ pub async fn create_board(pool: web::Data<Pool>, body: web::Json<NewBoard>) -> R
         title,
         edit_token: crate::tokens::token(),
         view_token: crate::tokens::token(),
-        seq: 0,
-        created_at: now.clone(),
-        updated_at: now,
+        created_at: now,
     };
     let pool = pool.get_ref().clone();
     let row = blocking(move || {
@@ -82,11 +80,12 @@ pub async fn get_board(
     let snapshot = blocking(move || {
         let mut conn = checkout(&pool)?;
         let row = authorized_row(&mut conn, &id, &token)?;
+        let seq = queries::board_seq(&mut conn, &id)?;
         let stickers = queries::stickers_of(&mut conn, &id)?;
         Ok(Snapshot {
             id: row.id,
             title: row.title,
-            seq: row.seq,
+            seq,
             stickers,
         })
     })

@@ -3,9 +3,7 @@ CREATE TABLE boards (
     title       TEXT NOT NULL,
     edit_token  TEXT NOT NULL UNIQUE,
     view_token  TEXT NOT NULL UNIQUE,
-    seq         INTEGER NOT NULL DEFAULT 0,
-    created_at  TEXT NOT NULL,
-    updated_at  TEXT NOT NULL
+    created_at  TEXT NOT NULL
 );
 
 CREATE TABLE events (
