@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use actix::prelude::*;
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::Logger;
+use actix_web::middleware::{DefaultHeaders, Logger};
 use actix_web::{web, App, HttpServer};
 
 use crate::actors::persister::{DbExecutor, Persister};
@@ -70,6 +70,16 @@ impl Application {
         );
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(
+                    DefaultHeaders::new()
+                        .add((
+                            "Content-Security-Policy",
+                            crate::http::pages::CONTENT_SECURITY_POLICY,
+                        ))
+                        .add(("Referrer-Policy", "no-referrer"))
+                        .add(("X-Content-Type-Options", "nosniff"))
+                        .add(("X-Frame-Options", "DENY")),
+                )
                 .wrap(
                     Logger::new("%{request}xi %s %b %Dms")
                         .custom_request_replace("request", |req| redacted_request_line(req.uri())),

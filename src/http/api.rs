@@ -5,11 +5,11 @@ use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{blocking, token_of};
+use super::{authorized_row, blocking, token_of};
 use crate::actors::board::{GetSnapshot, Snapshot};
 use crate::actors::registry::{Lookup, Registry};
 use crate::db::queries::{self, BoardRow};
-use crate::db::{checkout, DbConnection, Pool};
+use crate::db::{checkout, Pool};
 use crate::error::Error;
 
 /// The body of `POST /api/boards`.
@@ -46,17 +46,6 @@ pub async fn create_board(pool: web::Data<Pool>, body: web::Json<NewBoard>) -> R
 #[derive(Deserialize)]
 pub struct TokenQuery {
     token: Option<String>,
-}
-
-/// A board's row, if it exists (404) and the token opens it (403).
-fn authorized_row(conn: &mut DbConnection, id: &str, token: &str) -> Result<BoardRow, Error> {
-    let row = queries::find_board(conn, id)?.ok_or_else(|| Error::NotFound("no such board".into()))?;
-    let eq = |a: &str| constant_time_eq::constant_time_eq(a.as_bytes(), token.as_bytes());
-    if eq(&row.edit_token) || eq(&row.view_token) {
-        Ok(row)
-    } else {
-        Err(Error::Forbidden("this token does not open this board".into()))
-    }
 }
 
 /// The current state: from the Board actor when the board is open (so it

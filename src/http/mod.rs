@@ -3,12 +3,15 @@
 
 pub mod api;
 pub mod ops;
+pub mod pages;
 pub mod ws;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use serde_json::json;
 
+use crate::db::queries::{self, BoardRow};
+use crate::db::DbConnection;
 use crate::error::Error;
 
 /// The HTTP status of each error.
@@ -49,6 +52,17 @@ pub fn token_of(req: &HttpRequest, query_token: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
+/// A board's row, if it exists (404) and the token opens it (403).
+pub fn authorized_row(conn: &mut DbConnection, id: &str, token: &str) -> Result<BoardRow, Error> {
+    let row = queries::find_board(conn, id)?.ok_or_else(|| Error::NotFound("no such board".into()))?;
+    let eq = |a: &str| constant_time_eq::constant_time_eq(a.as_bytes(), token.as_bytes());
+    if eq(&row.edit_token) || eq(&row.view_token) {
+        Ok(row)
+    } else {
+        Err(Error::Forbidden("this token does not open this board".into()))
+    }
+}
+
 /// Runs blocking database work off the async threads.
 pub async fn blocking<T, F>(f: F) -> Result<T, Error>
 where
@@ -78,6 +92,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(api::get_board)
     .service(api::get_events)
     .service(ws::connect)
+    .service(pages::home)
+    .service(pages::board)
+    .service(actix_files::Files::new("/static", "static"))
     .default_service(web::to(|| async {
         Err::<HttpResponse, _>(Error::NotFound("no such route".into()))
     }));

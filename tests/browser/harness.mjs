@@ -1,0 +1,119 @@
+// Starts the real server binary and headless Chromium (Debian's package).
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const BINARY = process.env.CORKBOARD_BIN ?? path.join(ROOT, 'target/debug/corkboard');
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+// A server process on a fixed port and database, so that it can be restarted.
+export class Server {
+  constructor({ port, db }) {
+    this.port = port;
+    this.db = db;
+    this.base = `http://127.0.0.1:${port}`;
+  }
+
+  static async start() {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'corkboard-browser-'));
+    const server = new Server({ port: await freePort(), db: path.join(dir, 'board.db') });
+    await server.up();
+    return server;
+  }
+
+  async up() {
+    this.proc = spawn(BINARY, ['serve'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        CORKBOARD_BIND: `127.0.0.1:${this.port}`,
+        DATABASE_URL: this.db,
+        CORKBOARD_HEARTBEAT_INTERVAL_MS: '1000',
+        CORKBOARD_HEARTBEAT_TIMEOUT_MS: '3000',
+        RUST_LOG: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const deadline = Date.now() + 15000;
+    while (Date.now() < deadline) {
+      try {
+        const res = await fetch(`${this.base}/healthz`);
+        if (res.ok) return;
+      } catch {
+        // not yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the server did not start');
+  }
+
+  async down() {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    const exited = new Promise((r) => this.proc.once('exit', r));
+    this.proc.kill('SIGTERM');
+    await exited;
+  }
+
+  async createBoard(title) {
+    const res = await fetch(`${this.base}/api/boards`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ title }),
+    });
+    if (res.status !== 201) throw new Error(`create board: ${res.status}`);
+    return res.json();
+  }
+
+  async state(board) {
+    const res = await fetch(`${this.base}/api/boards/${board.id}?token=${board.view_token}`);
+    return res.json();
+  }
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--use-fake-ui-for-media-stream',
+      '--use-fake-device-for-media-stream',
+    ],
+  });
+}
+
+// A page of a member: name set, board opened, welcome received.
+export async function openBoard(browser, server, board, token, name) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.addInitScript((n) => localStorage.setItem('corkboard.name', n), name);
+  const page = await context.newPage();
+  page.on('dialog', (d) => {
+    page.alertSeen = d.message();
+    d.dismiss();
+  });
+  await page.goto(`${server.base}/b/${board.id}?token=${token}`);
+  await page.locator('#status[data-state="connected"]').waitFor();
+  return page;
+}
+
+export const sticker = (page, text) => page.locator('.sticker', { hasText: text });
