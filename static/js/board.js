@@ -1,6 +1,7 @@
 // The board page: stickers, pan and zoom, members and cursors, chat, undo.
 // Everything the server sends is rendered as text, never as HTML.
 
+import { Call } from './call.js';
 import { Connection } from './connection.js';
 
 const viewport = document.getElementById('viewport');
@@ -64,6 +65,7 @@ askName().then((name) => {
   });
   conn.addEventListener('error', (e) => toast(words(e.detail.error)));
   conn.addEventListener('status', (e) => showStatus(e.detail));
+  setUpCall();
   conn.connect();
 });
 
@@ -604,6 +606,32 @@ function showCursor({ session, x, y }) {
     state.cursors.set(session, el);
   }
   el.style.transform = `translate(${x}px, ${y}px)`;
+}
+
+// ------------------------------------------------------------------ call
+
+function setUpCall() {
+  const call = new Call(conn, {
+    tiles: document.getElementById('tiles'),
+    nameOf: (session) => state.members.get(session)?.name ?? 'someone',
+    toast,
+    onChange: () => {
+      document.getElementById('call-join').hidden = call.inCall;
+      for (const id of ['call-mic', 'call-cam', 'call-leave']) document.getElementById(id).hidden = !call.inCall;
+    },
+  });
+  document.getElementById('call-join').addEventListener('click', () => call.join());
+  document.getElementById('call-leave').addEventListener('click', () => call.leave());
+  document.getElementById('call-mic').addEventListener('click', (e) => {
+    const on = call.toggle('audio');
+    e.target.textContent = on ? 'Mute' : 'Unmute';
+    e.target.setAttribute('aria-pressed', String(on));
+  });
+  document.getElementById('call-cam').addEventListener('click', (e) => {
+    const on = call.toggle('video');
+    e.target.textContent = on ? 'Camera off' : 'Camera on';
+    e.target.setAttribute('aria-pressed', String(on));
+  });
 }
 
 // ------------------------------------------------------------------ chat

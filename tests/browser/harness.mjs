@@ -23,15 +23,16 @@ export async function freePort() {
 
 // A server process on a fixed port and database, so that it can be restarted.
 export class Server {
-  constructor({ port, db }) {
+  constructor({ port, db, env = {} }) {
     this.port = port;
     this.db = db;
+    this.env = env;
     this.base = `http://127.0.0.1:${port}`;
   }
 
-  static async start() {
+  static async start(env = {}) {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'corkboard-browser-'));
-    const server = new Server({ port: await freePort(), db: path.join(dir, 'board.db') });
+    const server = new Server({ port: await freePort(), db: path.join(dir, 'board.db'), env });
     await server.up();
     return server;
   }
@@ -46,6 +47,7 @@ export class Server {
         CORKBOARD_HEARTBEAT_INTERVAL_MS: '1000',
         CORKBOARD_HEARTBEAT_TIMEOUT_MS: '3000',
         RUST_LOG: 'warn',
+        ...this.env,
       },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
@@ -98,6 +100,8 @@ export async function launch() {
       '--disable-sync',
       '--use-fake-ui-for-media-stream',
       '--use-fake-device-for-media-stream',
+      '--autoplay-policy=no-user-gesture-required',
+      '--disable-features=WebRtcHideLocalIpsWithMdns',
     ],
   });
 }

@@ -1,0 +1,180 @@
+// A video/audio call inside the board: WebRTC mesh, the server relays the
+// signaling. Perfect negotiation: the newcomer offers; when offers cross,
+// the member whose session id sorts lower is polite and rolls back.
+
+export class Call {
+  constructor(conn, { tiles, nameOf, toast, onChange }) {
+    this.conn = conn;
+    this.tiles = tiles;
+    this.nameOf = nameOf;
+    this.toast = toast;
+    this.onChange = onChange;
+    this.me = null;
+    this.iceServers = [];
+    this.max = 6;
+    this.local = null;
+    this.inCall = false;
+    this.peers = new Map(); // session -> { pc, polite, makingOffer, ignoreOffer, tile }
+    conn.addEventListener('welcome', (e) => this.onWelcome(e.detail));
+    conn.addEventListener('call.joined', (e) => this.onJoined(e.detail.session));
+    conn.addEventListener('call.left', (e) => this.closePeer(e.detail.session));
+    conn.addEventListener('presence.left', (e) => this.closePeer(e.detail.session));
+    conn.addEventListener('signal', (e) => this.onSignal(e.detail));
+    conn.addEventListener('status', (e) => {
+      if (e.detail.state !== 'connected' && this.inCall) this.hangUp('The connection dropped; you left the call.');
+    });
+  }
+
+  onWelcome(w) {
+    this.me = w.session;
+    this.iceServers = w.call?.ice_servers ?? [];
+    this.max = w.call?.max ?? 6;
+  }
+
+  async join() {
+    if (this.inCall) return;
+    try {
+      this.local = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+    } catch (err) {
+      this.toast(`Camera or microphone not available: ${err.name === 'NotAllowedError' ? 'access was denied' : err.message}.`);
+      return;
+    }
+    const reply = await this.conn.request({ type: 'call.join' });
+    if (!reply.ok) {
+      this.stopLocal();
+      this.toast(reply.error.code === 'limit_exceeded' ? `The call is full (at most ${this.max} people).` : reply.error.message);
+      return;
+    }
+    this.inCall = true;
+    this.tile(this.me, 'You').srcObject = this.local;
+    // the newcomer offers to everyone already in the call
+    for (const peer of reply.peers) this.peer(peer);
+    this.onChange();
+  }
+
+  async leave() {
+    if (!this.inCall) return;
+    this.hangUp();
+    await this.conn.request({ type: 'call.leave' });
+  }
+
+  hangUp(message) {
+    for (const session of [...this.peers.keys()]) this.closePeer(session);
+    this.stopLocal();
+    this.removeTile(this.me);
+    this.inCall = false;
+    if (message) this.toast(message);
+    this.onChange();
+  }
+
+  stopLocal() {
+    for (const t of this.local?.getTracks() ?? []) t.stop();
+    this.local = null;
+  }
+
+  toggle(kind) {
+    const tracks = kind === 'audio' ? this.local?.getAudioTracks() : this.local?.getVideoTracks();
+    for (const t of tracks ?? []) t.enabled = !t.enabled;
+    return tracks?.[0]?.enabled ?? false;
+  }
+
+  onJoined(session) {
+    // the newcomer will offer; be ready for it
+    if (this.inCall && session !== this.me && !this.peers.has(session)) this.peer(session);
+  }
+
+  peer(session) {
+    let p = this.peers.get(session);
+    if (p) return p;
+    const pc = new RTCPeerConnection({ iceServers: this.iceServers });
+    p = { pc, polite: this.me < session, makingOffer: false, ignoreOffer: false };
+    this.peers.set(session, p);
+    const video = this.tile(session, this.nameOf(session));
+    pc.ontrack = ({ streams }) => {
+      if (streams[0] && video.srcObject !== streams[0]) video.srcObject = streams[0];
+    };
+    pc.onicecandidate = ({ candidate }) => {
+      if (candidate) this.signal(session, { candidate });
+    };
+    pc.onnegotiationneeded = async () => {
+      try {
+        p.makingOffer = true;
+        await pc.setLocalDescription();
+        this.signal(session, { description: pc.localDescription });
+      } catch (err) {
+        console.warn('negotiation failed', err);
+      } finally {
+        p.makingOffer = false;
+      }
+    };
+    pc.onconnectionstatechange = () => {
+      if (pc.connectionState === 'failed') pc.restartIce();
+    };
+    for (const track of this.local?.getTracks() ?? []) pc.addTrack(track, this.local);
+    return p;
+  }
+
+  signal(to, payload) {
+    this.conn.send({ type: 'signal', to, payload });
+  }
+
+  async onSignal({ from, payload }) {
+    if (!this.inCall || !payload) return;
+    const p = this.peer(from);
+    const { pc } = p;
+    try {
+      if (payload.description) {
+        const d = payload.description;
+        const collision = d.type === 'offer' && (p.makingOffer || pc.signalingState !== 'stable');
+        p.ignoreOffer = !p.polite && collision;
+        if (p.ignoreOffer) return;
+        await pc.setRemoteDescription(d); // a polite peer rolls back its own offer here
+        if (d.type === 'offer') {
+          await pc.setLocalDescription();
+          this.signal(from, { description: pc.localDescription });
+        }
+      } else if (payload.candidate) {
+        try {
+          await pc.addIceCandidate(payload.candidate);
+        } catch (err) {
+          if (!p.ignoreOffer) throw err;
+        }
+      }
+    } catch (err) {
+      console.warn('signal failed', err);
+    }
+  }
+
+  closePeer(session) {
+    const p = this.peers.get(session);
+    if (!p) return;
+    p.pc.close();
+    this.peers.delete(session);
+    this.removeTile(session);
+  }
+
+  tile(session, name) {
+    let fig = this.tiles.querySelector(`[data-session="${CSS.escape(session)}"]`);
+    if (!fig) {
+      fig = document.createElement('figure');
+      fig.className = 'tile';
+      fig.dataset.session = session;
+      const video = document.createElement('video');
+      video.autoplay = true;
+      video.playsInline = true;
+      if (session === this.me) {
+        video.muted = true; // no echo of one's own microphone
+        fig.classList.add('me');
+      }
+      const caption = document.createElement('figcaption');
+      caption.textContent = name;
+      fig.append(video, caption);
+      this.tiles.append(fig);
+    }
+    return fig.querySelector('video');
+  }
+
+  removeTile(session) {
+    this.tiles.querySelector(`[data-session="${CSS.escape(session)}"]`)?.remove();
+  }
+}
