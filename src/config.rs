@@ -17,6 +17,35 @@ pub struct Cli {
 pub enum Command {
     /// Run the server (the default when no command is given).
     Serve(Config),
+    /// Manage admin accounts.
+    Admin(AdminArgs),
+}
+
+/// `corkboard admin …`
+#[derive(Debug, Args)]
+pub struct AdminArgs {
+    /// The database, as for `serve`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "corkboard.db",
+        hide_env_values = true
+    )]
+    pub database_url: String,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+/// An admin account command.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create an admin; the password is read from stdin, or from
+    /// CORKBOARD_ADMIN_PASSWORD.
+    Create { username: String },
+    /// List the admins.
+    List,
+    /// Delete an admin.
+    Delete { username: String },
 }
 
 /// The server's settings.
@@ -77,6 +106,14 @@ pub struct Config {
     /// milliseconds (its state stays in the database).
     #[arg(long, env = "CORKBOARD_BOARD_IDLE_MS", default_value_t = 30_000)]
     pub board_idle_ms: u64,
+    /// Secret (32+ bytes) that signs admin session cookies. Without it a
+    /// random key is made at start and admin sessions end on restart.
+    #[arg(long, env = "CORKBOARD_SESSION_KEY", hide_env_values = true)]
+    pub session_key: Option<String>,
+    /// Mark admin cookies Secure: set it when the server is reached over
+    /// TLS (e.g. behind an HTTPS proxy).
+    #[arg(long, env = "CORKBOARD_COOKIE_SECURE")]
+    pub cookie_secure: bool,
     /// Database connections in the pool.
     #[arg(long, env = "CORKBOARD_DB_POOL_SIZE", default_value_t = 10)]
     pub db_pool_size: u32,
@@ -101,10 +138,10 @@ impl Config {
     /// The settings from the environment and the defaults, as `corkboard serve`
     /// with no flags.
     pub fn from_env() -> Self {
-        Cli::parse_from(["corkboard", "serve"])
-            .command
-            .map(|Command::Serve(c)| c)
-            .unwrap_or_else(|| unreachable!("serve was given"))
+        match Cli::parse_from(["corkboard", "serve"]).command {
+            Some(Command::Serve(c)) => c,
+            _ => unreachable!("serve was given"),
+        }
     }
 
     /// The limits the pure board logic enforces.

@@ -2,7 +2,9 @@
 //! See docs/ARCHITECTURE.md for the map.
 
 pub mod actors;
+pub mod auth;
 pub mod board;
+pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -8,6 +8,20 @@ async fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let config = match cli.command {
         Some(Command::Serve(config)) => config,
+        Some(Command::Admin(args)) => {
+            return match corkboard::cli::admin(args) {
+                Ok(out) => {
+                    if !out.is_empty() {
+                        println!("{out}");
+                    }
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("corkboard: {e}");
+                    std::process::ExitCode::FAILURE
+                }
+            };
+        }
         None => Config::from_env(),
     };
     let app = match Application::build(config).await {

@@ -68,6 +68,11 @@ impl Application {
             web::Data::new(registry.clone()),
             web::Data::new(shared.clone()),
         );
+        let login_limits = web::Data::new(crate::http::admin::LoginLimits::new());
+        let (session_key, cookie_secure) = (
+            crate::http::admin::session_key(&shared),
+            shared.config.cookie_secure,
+        );
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(
@@ -87,6 +92,8 @@ impl Application {
                 .app_data(data_pool.clone())
                 .app_data(data_registry.clone())
                 .app_data(data_shared.clone())
+                .app_data(login_limits.clone())
+                .service(crate::http::admin::scope(session_key.clone(), cookie_secure))
                 .configure(crate::http::routes)
         })
         .workers(workers)

@@ -70,10 +70,14 @@ struct Pending {
     /// Who gets `reply ok` once it is committed (the author, and retries
     /// of the same op_id).
     replies: Vec<(SessionId, Ref)>,
+    /// An admin action waiting for this event's commit.
+    waiter: Option<oneshot::Sender<i64>>,
 }
 
 /// A loaded board.
 struct Live {
+    /// When each member joined (RFC 3339), for the admin pages.
+    joined_at: HashMap<SessionId, String>,
     edit_token: String,
     view_token: String,
     /// Every op applied, committed or not: what new ops are checked against.
@@ -173,6 +177,7 @@ impl Board {
                 }
                 log::info!("board {} loaded at seq {}", self.id, state.seq);
                 self.phase = Phase::Ready(Box::new(Live {
+                    joined_at: HashMap::new(),
                     edit_token: b.row.edit_token,
                     view_token: b.row.view_token,
                     ahead: state.clone(),
@@ -335,6 +340,7 @@ impl Board {
         if live.members.remove(session).is_none() {
             return;
         }
+        live.joined_at.remove(session);
         let was_in_call = if let Some(i) = live.call.iter().position(|s| &**s == session) {
             live.call.remove(i);
             true
@@ -419,6 +425,7 @@ impl Board {
                 .iter()
                 .map(|r| (m.session.clone(), r.clone()))
                 .collect(),
+            waiter: None,
         });
         self.last_activity = Instant::now();
         Ok(())
@@ -518,6 +525,9 @@ impl Board {
         for (session, reference) in &p.replies {
             let ok = ServerMessage::ok(Some(reference), Some(p.event.seq)).to_frame();
             self.send_to(session, ok);
+        }
+        if let Some(waiter) = p.waiter {
+            let _ = waiter.send(p.event.seq);
         }
         self.broadcast(&frame, None);
     }
@@ -713,6 +723,7 @@ impl Handler<Join> for Board {
             outbox_bytes: 0,
         };
         let Ok(live) = self.live() else { return };
+        live.joined_at.insert(j.session.clone(), now_rfc3339());
         live.members.insert(j.session.clone(), slot);
         for frame in std::iter::once(welcome).chain(replay) {
             self.send_to(&j.session, frame);
@@ -966,6 +977,280 @@ impl Handler<Drain> for Board {
             act.stop(ctx);
         }))
     }
+}
+
+// ------------------------------------------------------------------ admin
+
+/// A live session, as the admin pages show it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SessionInfo {
+    pub session: String,
+    pub name: String,
+    pub role: Role,
+    pub connected_at: String,
+    pub last_heard: String,
+    pub queued_bytes: usize,
+    pub in_call: bool,
+}
+
+/// The board's live sessions, oldest first.
+#[derive(Message)]
+#[rtype(result = "Vec<SessionInfo>")]
+pub struct ListSessions;
+
+impl Handler<ListSessions> for Board {
+    type Result = MessageResult<ListSessions>;
+
+    fn handle(&mut self, _: ListSessions, _: &mut Context<Self>) -> Self::Result {
+        let Phase::Ready(live) = &self.phase else {
+            return MessageResult(Vec::new());
+        };
+        let mut out: Vec<SessionInfo> = live
+            .members
+            .values()
+            .map(|slot| {
+                let m = &slot.member;
+                let heard_ms = slot.queue.last_heard_ms.load(Ordering::Relaxed);
+                let heard = std::time::UNIX_EPOCH + Duration::from_millis(heard_ms);
+                SessionInfo {
+                    session: m.session.to_string(),
+                    name: m.name.clone(),
+                    role: m.role,
+                    connected_at: live.joined_at.get(&m.session).cloned().unwrap_or_default(),
+                    last_heard: humantime::format_rfc3339_millis(heard).to_string(),
+                    queued_bytes: slot.queue.bytes.load(Ordering::Relaxed),
+                    in_call: m.in_call,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.connected_at.cmp(&b.connected_at));
+        MessageResult(out)
+    }
+}
+
+/// An admin removes a session: closed with 4001, the others see it leave.
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct Kick {
+    pub session: String,
+}
+
+impl Handler<Kick> for Board {
+    type Result = bool;
+
+    fn handle(&mut self, m: Kick, _: &mut Context<Self>) -> bool {
+        let Ok(live) = self.live() else { return false };
+        let Some(slot) = live.members.get(m.session.as_str()) else {
+            return false;
+        };
+        slot.addr.do_send(CloseSession {
+            code: 4001,
+            reason: "removed by an admin".into(),
+        });
+        log::info!("board {}: session {} kicked", self.id, m.session);
+        self.remove_member(&m.session);
+        self.flush();
+        true
+    }
+}
+
+/// A token was rotated: the sessions opened with the old one are closed
+/// with 4003.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct TokenRotated {
+    pub role: Role,
+    pub token: String,
+}
+
+impl Handler<TokenRotated> for Board {
+    type Result = ();
+
+    fn handle(&mut self, m: TokenRotated, _: &mut Context<Self>) {
+        let Ok(live) = self.live() else { return };
+        match m.role {
+            Role::Editor => live.edit_token = m.token,
+            Role::Viewer => live.view_token = m.token,
+        }
+        let revoked: Vec<SessionId> = live
+            .members
+            .values()
+            .filter(|s| s.member.role == m.role)
+            .map(|s| {
+                s.addr.do_send(CloseSession {
+                    code: 4003,
+                    reason: "the token was rotated".into(),
+                });
+                s.member.session.clone()
+            })
+            .collect();
+        for s in revoked {
+            self.remove_member(&s);
+        }
+        self.flush();
+    }
+}
+
+/// The board is deleted: members are closed with 4004 and the actor stops.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Deleted;
+
+impl Handler<Deleted> for Board {
+    type Result = ();
+
+    fn handle(&mut self, _: Deleted, ctx: &mut Context<Self>) {
+        if let Phase::Ready(live) = &self.phase {
+            for slot in live.members.values() {
+                slot.queue.cut.store(true, Ordering::Relaxed);
+                slot.addr.do_send(CloseSession {
+                    code: 4004,
+                    reason: "the board was deleted".into(),
+                });
+            }
+        }
+        self.phase = Phase::Gone(Error::NotFound("no such board".into()));
+        self.stop(ctx);
+    }
+}
+
+/// Ops from an admin (rename, restore), applied as new events that every
+/// member sees; answers the last seq once it is committed.
+#[derive(Message)]
+#[rtype(result = "Result<i64>")]
+pub struct AdminOps {
+    pub ops: Vec<Op>,
+    pub by: Author,
+}
+
+/// Makes the board equal `target` (a past state) with new forward events.
+#[derive(Message)]
+#[rtype(result = "Result<i64>")]
+pub struct Restore {
+    pub target: BoardState,
+    pub by: Author,
+}
+
+impl Board {
+    fn admin_ops(
+        &mut self,
+        ops: Vec<Op>,
+        by: Author,
+        ctx: &mut Context<Self>,
+    ) -> ResponseActFuture<Self, Result<i64>> {
+        let limits = self.shared.limits;
+        let result = self.live().and_then(|live| {
+            if ops.is_empty() {
+                return Ok(Err(live.committed.seq));
+            }
+            let (tx, rx) = oneshot::channel();
+            let mut tx = Some(tx);
+            let n = ops.len();
+            for (i, op) in ops.iter().enumerate() {
+                let at = now_rfc3339();
+                let applied = live.ahead.apply(op, &at, &limits)?;
+                live.pending.push_back(Pending {
+                    event: Event {
+                        seq: applied.seq,
+                        at,
+                        by: by.clone(),
+                        event: applied.body,
+                    },
+                    change: applied.change,
+                    op_id: None,
+                    replies: Vec::new(),
+                    waiter: if i + 1 == n { tx.take() } else { None },
+                });
+            }
+            Ok(Ok(rx))
+        });
+        self.submit(ctx);
+        Box::pin(
+            async move {
+                match result? {
+                    Err(seq) => Ok(seq),
+                    Ok(rx) => rx
+                        .await
+                        .map_err(|_| Error::Unavailable("the board stopped".into())),
+                }
+            }
+            .into_actor(self),
+        )
+    }
+}
+
+impl Handler<AdminOps> for Board {
+    type Result = ResponseActFuture<Self, Result<i64>>;
+
+    fn handle(&mut self, m: AdminOps, ctx: &mut Context<Self>) -> Self::Result {
+        self.admin_ops(m.ops, m.by, ctx)
+    }
+}
+
+impl Handler<Restore> for Board {
+    type Result = ResponseActFuture<Self, Result<i64>>;
+
+    fn handle(&mut self, m: Restore, ctx: &mut Context<Self>) -> Self::Result {
+        let ops = match self.live() {
+            Ok(live) => ops_to_reach(&live.ahead, &m.target),
+            Err(e) => return Box::pin(actix::fut::ready(Err(e))),
+        };
+        self.admin_ops(ops, m.by, ctx)
+    }
+}
+
+/// The ops that turn `from` into `to` (content, not versions): deletions
+/// first, then creations, then updates, then the title.
+pub fn ops_to_reach(from: &BoardState, to: &BoardState) -> Vec<Op> {
+    use crate::protocol::{NewSticker, Patch};
+    let mut ops: Vec<Op> = from
+        .stickers
+        .keys()
+        .filter(|id| !to.stickers.contains_key(id))
+        .map(|id| Op::DeleteSticker(*id))
+        .collect();
+    let mut ids: Vec<&Uuid> = to.stickers.keys().collect();
+    ids.sort();
+    let mut updates = Vec::new();
+    for id in ids {
+        let t = &to.stickers[id];
+        match from.stickers.get(id) {
+            None => ops.push(Op::CreateSticker(NewSticker {
+                id: Some(t.id),
+                x: t.x,
+                y: t.y,
+                w: t.w,
+                h: t.h,
+                z: Some(t.z),
+                color: t.color.clone(),
+                text: t.text.clone(),
+            })),
+            Some(f) => {
+                let num = |a: f64, b: f64| (a != b).then_some(b);
+                let patch = Patch {
+                    x: num(f.x, t.x),
+                    y: num(f.y, t.y),
+                    w: num(f.w, t.w),
+                    h: num(f.h, t.h),
+                    z: num(f.z, t.z),
+                    color: (f.color != t.color).then(|| t.color.clone()),
+                    text: (f.text != t.text).then(|| t.text.clone()),
+                };
+                if patch != Patch::default() {
+                    updates.push(Op::UpdateSticker {
+                        id: *id,
+                        patch,
+                        if_version: None,
+                    });
+                }
+            }
+        }
+    }
+    ops.extend(updates);
+    if from.title != to.title && !to.title.is_empty() {
+        ops.push(Op::Rename(to.title.clone()));
+    }
+    ops
 }
 
 /// Builds one board's batch from its oldest pending events.

@@ -36,6 +36,10 @@ impl Registry {
 
 impl Actor for Registry {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Context<Self>) {
+        ctx.run_interval(Duration::from_secs(1), |act, _| act.shared.sample_committed());
+    }
 }
 
 /// The board with this id, started (and loading) on `arbiter` if it was

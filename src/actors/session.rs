@@ -4,7 +4,7 @@
 //! protocol message, coalesces cursors, and passes the rest to its board.
 
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -32,6 +32,15 @@ const ABUSE_LIMIT: Duration = Duration::from_secs(10);
 pub struct SendQueue {
     pub bytes: AtomicUsize,
     pub cut: AtomicBool,
+    /// When the client was last heard from (ms since the Unix epoch), for
+    /// the admin pages.
+    pub last_heard_ms: AtomicU64,
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// One WebSocket connection.
@@ -318,6 +327,7 @@ impl Actor for Session {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         self.shared.metrics.connections.inc();
+        self.queue.last_heard_ms.store(now_ms(), Ordering::Relaxed);
         let interval = Duration::from_millis(self.shared.config.heartbeat_interval_ms);
         ctx.run_interval(interval, Self::heartbeat);
         let join = board::Join {
@@ -350,6 +360,7 @@ impl Actor for Session {
 impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for Session {
     fn handle(&mut self, msg: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
         self.last_heard = Instant::now();
+        self.queue.last_heard_ms.store(now_ms(), Ordering::Relaxed);
         match msg {
             Ok(ws::Message::Text(text)) => self.text(&text, ctx),
             Ok(ws::Message::Binary(_)) => Self::close(ctx, 1003, "binary frames are not accepted"),

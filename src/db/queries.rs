@@ -2,7 +2,7 @@
 
 use diesel::prelude::*;
 
-use super::schema::{boards, events, op_ids, stickers};
+use super::schema::{admins, boards, events, op_ids, stickers};
 use super::DbConnection;
 use crate::error::{Error, Result};
 use crate::protocol::{Author, Event, EventBody, Sticker};
@@ -28,6 +28,8 @@ macro_rules! on_backend {
 pub struct BoardRow {
     pub id: String,
     pub title: String,
+    /// The title at creation, where folding the log starts.
+    pub initial_title: String,
     pub edit_token: String,
     pub view_token: String,
     pub created_at: String,
@@ -342,4 +344,175 @@ pub fn ping(conn: &mut DbConnection) -> Result<()> {
     use diesel::connection::SimpleConnection;
     conn.batch_execute("SELECT 1")?;
     Ok(())
+}
+
+// ------------------------------------------------------------------ admin
+
+/// An admin account.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = admins)]
+pub struct AdminRow {
+    pub username: String,
+    pub password_hash: String,
+    pub created_at: String,
+}
+
+/// Adds an admin; a taken name is `Conflict`.
+pub fn create_admin(conn: &mut DbConnection, row: &AdminRow) -> Result<()> {
+    if find_admin(conn, &row.username)?.is_some() {
+        return Err(Error::Conflict {
+            message: format!("admin {} exists", row.username),
+            sticker: None,
+        });
+    }
+    diesel::insert_into(admins::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// An admin by name.
+pub fn find_admin(conn: &mut DbConnection, username: &str) -> Result<Option<AdminRow>> {
+    Ok(admins::table
+        .find(username)
+        .select(AdminRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Every admin, by name.
+pub fn list_admins(conn: &mut DbConnection) -> Result<Vec<AdminRow>> {
+    Ok(admins::table
+        .order(admins::username.asc())
+        .select(AdminRow::as_select())
+        .load(conn)?)
+}
+
+/// Removes an admin; whether it existed.
+pub fn delete_admin(conn: &mut DbConnection, username: &str) -> Result<bool> {
+    Ok(diesel::delete(admins::table.find(username)).execute(conn)? > 0)
+}
+
+/// A board as the admin list shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BoardSummary {
+    pub id: String,
+    pub title: String,
+    pub created_at: String,
+    pub stickers: i64,
+    pub events: i64,
+    /// The time of the last event, or the creation.
+    pub last_activity: String,
+}
+
+/// Every board whose title contains `search` (case-insensitive), most
+/// recently active first.
+pub fn board_summaries(conn: &mut DbConnection, search: &str) -> Result<Vec<BoardSummary>> {
+    use diesel::dsl::{count_star, max};
+    use std::collections::HashMap;
+    let rows: Vec<BoardRow> = boards::table.select(BoardRow::as_select()).load(conn)?;
+    let stickers: HashMap<String, i64> = stickers::table
+        .group_by(stickers::board_id)
+        .select((stickers::board_id, count_star()))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let activity: HashMap<String, (Option<i64>, Option<String>)> = events::table
+        .group_by(events::board_id)
+        .select((events::board_id, max(events::seq), max(events::at)))
+        .load::<(String, Option<i64>, Option<String>)>(conn)?
+        .into_iter()
+        .map(|(id, seq, at)| (id, (seq, at)))
+        .collect();
+    let needle = search.trim().to_lowercase();
+    let mut out: Vec<BoardSummary> = rows
+        .into_iter()
+        .filter(|b| needle.is_empty() || b.title.to_lowercase().contains(&needle))
+        .map(|b| {
+            let (seq, at) = activity.get(&b.id).cloned().unwrap_or((None, None));
+            BoardSummary {
+                stickers: stickers.get(&b.id).copied().unwrap_or(0),
+                events: seq.unwrap_or(0),
+                last_activity: at.unwrap_or_else(|| b.created_at.clone()),
+                id: b.id,
+                title: b.title,
+                created_at: b.created_at,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.last_activity.cmp(&a.last_activity));
+    Ok(out)
+}
+
+/// The most recent events (of one kind, if given), oldest first.
+pub fn recent_events(conn: &mut DbConnection, id: &str, kind: Option<&str>, n: i64) -> Result<Vec<Event>> {
+    last_events(conn, id, kind, n)
+}
+
+/// Replaces one of a board's tokens.
+pub fn set_token(conn: &mut DbConnection, id: &str, editor: bool, token: &str) -> Result<()> {
+    let target = boards::table.find(id);
+    let n = if editor {
+        diesel::update(target)
+            .set(boards::edit_token.eq(token))
+            .execute(conn)?
+    } else {
+        diesel::update(target)
+            .set(boards::view_token.eq(token))
+            .execute(conn)?
+    };
+    if n == 0 {
+        return Err(Error::NotFound("no such board".into()));
+    }
+    Ok(())
+}
+
+/// Removes a board and everything of it.
+pub fn delete_board(conn: &mut DbConnection, id: &str) -> Result<()> {
+    conn.transaction(|conn| {
+        diesel::delete(op_ids::table.filter(op_ids::board_id.eq(id))).execute(conn)?;
+        diesel::delete(events::table.filter(events::board_id.eq(id))).execute(conn)?;
+        diesel::delete(stickers::table.filter(stickers::board_id.eq(id))).execute(conn)?;
+        diesel::delete(boards::table.find(id)).execute(conn)?;
+        Ok(())
+    })
+}
+
+/// Every event of a board, oldest first.
+pub fn all_events(conn: &mut DbConnection, id: &str) -> Result<Vec<Event>> {
+    let mut out = Vec::new();
+    loop {
+        let after = out.last().map_or(0, |e: &Event| e.seq);
+        let page = events_after(conn, id, after, 5000)?;
+        if page.is_empty() {
+            return Ok(out);
+        }
+        out.extend(page);
+    }
+}
+
+/// Creates a board with its whole history (an import).
+pub fn import_board(
+    conn: &mut DbConnection,
+    row: &BoardRow,
+    events: &[Event],
+    stickers: &[Sticker],
+) -> Result<()> {
+    let event_rows = events
+        .iter()
+        .map(|e| EventRow::new(&row.id, e))
+        .collect::<Result<Vec<_>>>()?;
+    let sticker_rows: Vec<StickerRow> = stickers.iter().map(|s| StickerRow::new(&row.id, s)).collect();
+    conn.transaction(|conn| {
+        create_board(conn, row)?;
+        for chunk in event_rows.chunks(ROWS_PER_INSERT) {
+            on_backend!(conn, |c| diesel::insert_into(events::table)
+                .values(chunk.to_vec())
+                .execute(c))?;
+        }
+        for chunk in sticker_rows.chunks(ROWS_PER_INSERT) {
+            on_backend!(conn, |c| diesel::insert_into(stickers::table)
+                .values(chunk.to_vec())
+                .execute(c))?;
+        }
+        Ok(())
+    })
 }

@@ -6,6 +6,7 @@ diesel::table! {
     boards (id) {
         id -> Text,
         title -> Text,
+        initial_title -> Text,
         edit_token -> Text,
         view_token -> Text,
         created_at -> Text,
@@ -51,4 +52,12 @@ diesel::table! {
 diesel::joinable!(events -> boards (board_id));
 diesel::joinable!(stickers -> boards (board_id));
 diesel::joinable!(op_ids -> boards (board_id));
-diesel::allow_tables_to_appear_in_same_query!(boards, events, stickers, op_ids);
+diesel::allow_tables_to_appear_in_same_query!(boards, events, stickers, op_ids, admins);
+
+diesel::table! {
+    admins (username) {
+        username -> Text,
+        password_hash -> Text,
+        created_at -> Text,
+    }
+}

@@ -25,6 +25,7 @@ pub async fn create_board(pool: web::Data<Pool>, body: web::Json<NewBoard>) -> R
     let now = crate::actors::board::now_rfc3339();
     let row = BoardRow {
         id: crate::tokens::board_id(),
+        initial_title: title.clone(),
         title,
         edit_token: crate::tokens::token(),
         view_token: crate::tokens::token(),

@@ -1,6 +1,7 @@
 //! HTTP: the board API, the WebSocket upgrade, health and metrics. The
 //! error policy's HTTP half lives here: `Error` → status + JSON body.
 
+pub mod admin;
 pub mod api;
 pub mod ops;
 pub mod pages;

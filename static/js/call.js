@@ -16,7 +16,6 @@ export class Call {
     this.inCall = false;
     this.peers = new Map(); // session -> { pc, polite, makingOffer, ignoreOffer, tile }
     conn.addEventListener('welcome', (e) => this.onWelcome(e.detail));
-    conn.addEventListener('call.joined', (e) => this.onJoined(e.detail.session));
     conn.addEventListener('call.left', (e) => this.closePeer(e.detail.session));
     conn.addEventListener('presence.left', (e) => this.closePeer(e.detail.session));
     conn.addEventListener('signal', (e) => this.onSignal(e.detail));
@@ -48,7 +47,7 @@ export class Call {
     this.inCall = true;
     this.tile(this.me, 'You').srcObject = this.local;
     // the newcomer offers to everyone already in the call
-    for (const peer of reply.peers) this.peer(peer);
+    for (const peer of reply.peers) this.addTracks(this.peer(peer));
     this.onChange();
   }
 
@@ -78,16 +77,17 @@ export class Call {
     return tracks?.[0]?.enabled ?? false;
   }
 
-  onJoined(session) {
-    // the newcomer will offer; be ready for it
-    if (this.inCall && session !== this.me && !this.peers.has(session)) this.peer(session);
+  addTracks(p) {
+    if (p.tracksAdded) return;
+    p.tracksAdded = true;
+    for (const track of this.local?.getTracks() ?? []) p.pc.addTrack(track, this.local);
   }
 
   peer(session) {
     let p = this.peers.get(session);
     if (p) return p;
     const pc = new RTCPeerConnection({ iceServers: this.iceServers });
-    p = { pc, polite: this.me < session, makingOffer: false, ignoreOffer: false };
+    p = { pc, polite: this.me < session, makingOffer: false, ignoreOffer: false, tracksAdded: false };
     this.peers.set(session, p);
     const video = this.tile(session, this.nameOf(session));
     pc.ontrack = ({ streams }) => {
@@ -110,7 +110,6 @@ export class Call {
     pc.onconnectionstatechange = () => {
       if (pc.connectionState === 'failed') pc.restartIce();
     };
-    for (const track of this.local?.getTracks() ?? []) pc.addTrack(track, this.local);
     return p;
   }
 
@@ -130,6 +129,8 @@ export class Call {
         if (p.ignoreOffer) return;
         await pc.setRemoteDescription(d); // a polite peer rolls back its own offer here
         if (d.type === 'offer') {
+          // answering: our tracks go on the transceivers the offer made
+          this.addTracks(p);
           await pc.setLocalDescription();
           this.signal(from, { description: pc.localDescription });
         }

@@ -83,13 +83,14 @@ pub fn test_config(db_url: &str) -> Config {
             c.workers = 2;
             c
         }
-        None => unreachable!("serve was given"),
+        _ => unreachable!("serve was given"),
     }
 }
 
 /// A running app.
 pub struct TestApp {
     pub addr: String,
+    pub db_url: String,
     pub http: awc::Client,
 }
 
@@ -117,11 +118,13 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
 /// Spawns an app with exactly these settings.
 pub async fn spawn_config(config: Config) -> TestApp {
     let _ = env_logger::builder().is_test(true).try_init();
+    let db_url = config.database_url.clone();
     let app = Application::build(config).await.expect("the app builds");
     let addr = format!("127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
     TestApp {
         addr,
+        db_url,
         http: awc::Client::builder().timeout(WAIT).finish(),
     }
 }
@@ -260,8 +263,9 @@ impl Client {
 
     /// The next JSON text frame (pings are answered by the library).
     pub async fn recv(&mut self) -> Value {
+        let deadline = tokio::time::Instant::now() + WAIT;
         loop {
-            let m = tokio::time::timeout(WAIT, self.ws.next())
+            let m = tokio::time::timeout_at(deadline, self.ws.next())
                 .await
                 .expect("a frame within the wait")
                 .expect("the socket is open")

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod admin;
 mod calls;
 mod durability;
 mod http_api;

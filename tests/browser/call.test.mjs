@@ -29,6 +29,10 @@ async function join(page) {
 
 // Every remote tile plays a live track: a real frame size and advancing time.
 async function seesLiveVideoOf(page, count) {
+  const describe = () =>
+    page.$$eval('#tiles .tile', (fs) =>
+      fs.map((f) => `${f.querySelector('figcaption').textContent} ${f.querySelector('video').videoWidth}x${f.querySelector('video').videoHeight} state ${f.querySelector('video').readyState}`),
+    );
   await page.waitForFunction(
     (n) => {
       const vids = [...document.querySelectorAll('#tiles .tile:not(.me) video')];
@@ -36,7 +40,9 @@ async function seesLiveVideoOf(page, count) {
     },
     count,
     { timeout: 30000 },
-  );
+  ).catch(async (e) => {
+    throw new Error(`${e.message}; tiles: ${JSON.stringify(await describe())}`);
+  });
   const times = () =>
     page.$$eval('#tiles .tile:not(.me) video', (vs) => vs.map((v) => v.currentTime));
   const t1 = await times();

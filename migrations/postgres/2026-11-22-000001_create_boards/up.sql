@@ -1,6 +1,8 @@
 CREATE TABLE boards (
     id          TEXT PRIMARY KEY,
     title       TEXT NOT NULL,
+    -- the title at creation: where folding the log starts
+    initial_title TEXT NOT NULL,
     edit_token  TEXT NOT NULL UNIQUE,
     view_token  TEXT NOT NULL UNIQUE,
     created_at  TEXT NOT NULL

@@ -1,0 +1,426 @@
+//! The admin pages over boards: the list, one board's live view, and the
+//! actions (kick, rename, rotate a token, delete, export, import, restore).
+
+use actix::{Addr, Arbiter};
+use actix_multipart::form::{bytes::Bytes as FileBytes, text::Text, MultipartForm};
+use actix_session::Session;
+use actix_web::http::header;
+use actix_web::{get, post, web, HttpResponse};
+use askama::Template;
+use askama_web::WebTemplate;
+use serde::{Deserialize, Serialize};
+
+use super::{check_csrf, csrf_token, see_other, signed_in, CsrfOnly, Refusal};
+use crate::actors::board::{AdminOps, Deleted, Kick, ListSessions, Restore, SessionInfo, TokenRotated};
+use crate::actors::registry::{Lookup, Open, Registry};
+use crate::board::{fold, BoardState};
+use crate::db::queries::{self, BoardRow, BoardSummary};
+use crate::db::{checkout, Pool};
+use crate::error::Error;
+use crate::protocol::{Author, Event, Op, Role, Sticker};
+
+/// Boards per page of the list.
+const PAGE_SIZE: usize = 50;
+
+/// The author of events an admin causes.
+fn admin_author(admin: &str) -> Author {
+    Author {
+        session: "admin".into(),
+        name: format!("admin {admin}"),
+    }
+}
+
+/// The open Board actor of `id`, opening it if needed.
+async fn open_board(registry: &Addr<Registry>, id: &str) -> Result<Addr<crate::actors::board::Board>, Error> {
+    registry
+        .send(Open {
+            id: id.to_owned(),
+            arbiter: Arbiter::current(),
+        })
+        .await
+        .map_err(Error::internal)
+}
+
+async fn live_sessions(registry: &Addr<Registry>, id: &str) -> Vec<SessionInfo> {
+    match registry.send(Lookup { id: id.to_owned() }).await {
+        Ok(Some(board)) => board.send(ListSessions).await.unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// `?q=&page=`
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    page: Option<usize>,
+}
+
+/// A row of the list.
+pub struct ListedBoard {
+    summary: BoardSummary,
+    members: usize,
+}
+
+/// `/admin/boards`
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/boards.html")]
+pub struct BoardsPage {
+    admin: String,
+    csrf_token: String,
+    q: String,
+    page: usize,
+    pages: usize,
+    total: usize,
+    boards: Vec<ListedBoard>,
+}
+
+#[get("/boards")]
+pub async fn list(
+    session: Session,
+    q: web::Query<ListQuery>,
+    pool: web::Data<Pool>,
+    registry: web::Data<Addr<Registry>>,
+) -> Result<BoardsPage, Refusal> {
+    let admin = signed_in(&session)?;
+    let search = q.q.clone().unwrap_or_default();
+    let pool = pool.get_ref().clone();
+    let needle = search.clone();
+    let all =
+        crate::http::blocking(move || queries::board_summaries(&mut *checkout(&pool)?, &needle)).await?;
+    let total = all.len();
+    let pages = total.div_ceil(PAGE_SIZE).max(1);
+    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let mut boards = Vec::new();
+    for summary in all.into_iter().skip((page - 1) * PAGE_SIZE).take(PAGE_SIZE) {
+        let members = live_sessions(&registry, &summary.id).await.len();
+        boards.push(ListedBoard { summary, members });
+    }
+    Ok(BoardsPage {
+        admin,
+        csrf_token: csrf_token(&session),
+        q: search,
+        page,
+        pages,
+        total,
+        boards,
+    })
+}
+
+/// `/admin/boards/{id}`
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/board.html")]
+pub struct BoardPage {
+    admin: String,
+    csrf_token: String,
+    board: BoardRow,
+    seq: i64,
+    sessions: Vec<SessionInfo>,
+    stickers: Vec<Sticker>,
+    events: Vec<Event>,
+    chat: Vec<Event>,
+}
+
+#[get("/boards/{id}")]
+pub async fn detail(
+    session: Session,
+    id: web::Path<String>,
+    pool: web::Data<Pool>,
+    registry: web::Data<Addr<Registry>>,
+) -> Result<BoardPage, Refusal> {
+    let admin = signed_in(&session)?;
+    let id = id.into_inner();
+    let pool = pool.get_ref().clone();
+    let board_id = id.clone();
+    let (board, seq, mut stickers, mut events, chat) = crate::http::blocking(move || {
+        let mut conn = checkout(&pool)?;
+        let board = queries::find_board(&mut conn, &board_id)?
+            .ok_or_else(|| Error::NotFound("no such board".into()))?;
+        let seq = queries::board_seq(&mut conn, &board_id)?;
+        let stickers = queries::stickers_of(&mut conn, &board_id)?;
+        let events = queries::recent_events(&mut conn, &board_id, None, 50)?;
+        let chat = queries::recent_events(&mut conn, &board_id, Some("chat"), 100)?;
+        Ok((board, seq, stickers, events, chat))
+    })
+    .await?;
+    stickers.sort_by(|a, b| a.z.total_cmp(&b.z));
+    events.reverse();
+    Ok(BoardPage {
+        admin,
+        csrf_token: csrf_token(&session),
+        sessions: live_sessions(&registry, &id).await,
+        board,
+        seq,
+        stickers,
+        events,
+        chat,
+    })
+}
+
+/// Kick: which session.
+#[derive(Deserialize)]
+pub struct KickForm {
+    session: String,
+    csrf_token: Option<String>,
+}
+
+#[post("/boards/{id}/kick")]
+pub async fn kick(
+    session: Session,
+    id: web::Path<String>,
+    form: web::Form<KickForm>,
+    registry: web::Data<Addr<Registry>>,
+) -> Result<HttpResponse, Refusal> {
+    signed_in(&session)?;
+    check_csrf(&session, form.csrf_token.as_deref())?;
+    if let Ok(Some(board)) = registry.send(Lookup { id: id.to_string() }).await {
+        let _ = board
+            .send(Kick {
+                session: form.session.clone(),
+            })
+            .await;
+    }
+    Ok(see_other(&format!("/admin/boards/{id}")))
+}
+
+/// Rename: the new title.
+#[derive(Deserialize)]
+pub struct RenameForm {
+    title: String,
+    csrf_token: Option<String>,
+}
+
+#[post("/boards/{id}/rename")]
+pub async fn rename(
+    session: Session,
+    id: web::Path<String>,
+    form: web::Form<RenameForm>,
+    registry: web::Data<Addr<Registry>>,
+) -> Result<HttpResponse, Refusal> {
+    let admin = signed_in(&session)?;
+    check_csrf(&session, form.csrf_token.as_deref())?;
+    let board = open_board(&registry, &id).await?;
+    let ops = vec![Op::Rename(form.title.clone())];
+    board
+        .send(AdminOps {
+            ops,
+            by: admin_author(&admin),
+        })
+        .await
+        .map_err(Error::internal)??;
+    Ok(see_other(&format!("/admin/boards/{id}")))
+}
+
+/// Rotate: which token (`edit` or `view`).
+#[derive(Deserialize)]
+pub struct RotateForm {
+    which: String,
+    csrf_token: Option<String>,
+}
+
+#[post("/boards/{id}/rotate")]
+pub async fn rotate(
+    session: Session,
+    id: web::Path<String>,
+    form: web::Form<RotateForm>,
+    pool: web::Data<Pool>,
+    registry: web::Data<Addr<Registry>>,
+) -> Result<HttpResponse, Refusal> {
+    let admin = signed_in(&session)?;
+    check_csrf(&session, form.csrf_token.as_deref())?;
+    let role = match form.which.as_str() {
+        "edit" => Role::Editor,
+        "view" => Role::Viewer,
+        _ => return Err(Error::bad("which must be edit or view").into()),
+    };
+    let token = crate::tokens::token();
+    let (pool, board_id, new_token) = (pool.get_ref().clone(), id.to_string(), token.clone());
+    crate::http::blocking(move || {
+        queries::set_token(
+            &mut *checkout(&pool)?,
+            &board_id,
+            role == Role::Editor,
+            &new_token,
+        )
+    })
+    .await?;
+    if let Ok(Some(board)) = registry.send(Lookup { id: id.to_string() }).await {
+        let _ = board.send(TokenRotated { role, token }).await;
+    }
+    log::info!("admin {admin} rotated the {} token of board {id}", form.which);
+    Ok(see_other(&format!("/admin/boards/{id}")))
+}
+
+#[post("/boards/{id}/delete")]
+pub async fn delete(
+    session: Session,
+    id: web::Path<String>,
+    form: web::Form<CsrfOnly>,
+    pool: web::Data<Pool>,
+    registry: web::Data<Addr<Registry>>,
+) -> Result<HttpResponse, Refusal> {
+    let admin = signed_in(&session)?;
+    check_csrf(&session, form.csrf_token.as_deref())?;
+    if let Ok(Some(board)) = registry.send(Lookup { id: id.to_string() }).await {
+        let _ = board.send(Deleted).await;
+    }
+    let (pool, board_id) = (pool.get_ref().clone(), id.to_string());
+    crate::http::blocking(move || queries::delete_board(&mut *checkout(&pool)?, &board_id)).await?;
+    log::info!("admin {admin} deleted board {id}");
+    Ok(see_other("/admin/boards"))
+}
+
+/// Restore: the seq whose state to bring back.
+#[derive(Deserialize)]
+pub struct RestoreForm {
+    seq: i64,
+    csrf_token: Option<String>,
+}
+
+#[post("/boards/{id}/restore")]
+pub async fn restore(
+    session: Session,
+    id: web::Path<String>,
+    form: web::Form<RestoreForm>,
+    pool: web::Data<Pool>,
+    registry: web::Data<Addr<Registry>>,
+) -> Result<HttpResponse, Refusal> {
+    let admin = signed_in(&session)?;
+    check_csrf(&session, form.csrf_token.as_deref())?;
+    let upto = form.seq;
+    if upto < 0 {
+        return Err(Error::bad("seq must be >= 0").into());
+    }
+    let (pool, board_id) = (pool.get_ref().clone(), id.to_string());
+    let target = crate::http::blocking(move || {
+        let mut conn = checkout(&pool)?;
+        let row = queries::find_board(&mut conn, &board_id)?
+            .ok_or_else(|| Error::NotFound("no such board".into()))?;
+        let events = queries::events_after(&mut conn, &board_id, 0, upto)?;
+        let mut state = BoardState {
+            title: row.initial_title,
+            ..BoardState::default()
+        };
+        for e in &events {
+            fold(&mut state, e.seq, &e.at, &e.event);
+        }
+        Ok(state)
+    })
+    .await?;
+    let board = open_board(&registry, &id).await?;
+    board
+        .send(Restore {
+            target,
+            by: admin_author(&admin),
+        })
+        .await
+        .map_err(Error::internal)??;
+    log::info!("admin {admin} restored board {id} to seq {upto}");
+    Ok(see_other(&format!("/admin/boards/{id}")))
+}
+
+/// A board as a file: its state and its whole event log.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Export {
+    pub format: String,
+    pub title: String,
+    pub initial_title: String,
+    pub created_at: String,
+    pub seq: i64,
+    pub stickers: Vec<Sticker>,
+    pub events: Vec<Event>,
+}
+
+const EXPORT_FORMAT: &str = "corkboard-board-v1";
+
+#[get("/boards/{id}/export")]
+pub async fn export(
+    session: Session,
+    id: web::Path<String>,
+    pool: web::Data<Pool>,
+) -> Result<HttpResponse, Refusal> {
+    signed_in(&session)?;
+    let (pool, board_id) = (pool.get_ref().clone(), id.to_string());
+    let export = crate::http::blocking(move || {
+        let mut conn = checkout(&pool)?;
+        let row = queries::find_board(&mut conn, &board_id)?
+            .ok_or_else(|| Error::NotFound("no such board".into()))?;
+        let events = queries::all_events(&mut conn, &board_id)?;
+        let mut stickers = queries::stickers_of(&mut conn, &board_id)?;
+        stickers.sort_by_key(|s| s.id);
+        Ok(Export {
+            format: EXPORT_FORMAT.into(),
+            title: row.title,
+            initial_title: row.initial_title,
+            created_at: row.created_at,
+            seq: events.last().map_or(0, |e| e.seq),
+            stickers,
+            events,
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"board-{id}.json\""),
+        ))
+        .json(export))
+}
+
+/// The import form: a file of the export format.
+#[derive(MultipartForm)]
+pub struct ImportForm {
+    #[multipart(limit = "64MiB")]
+    file: FileBytes,
+    csrf_token: Option<Text<String>>,
+}
+
+#[post("/import")]
+pub async fn import(
+    session: Session,
+    MultipartForm(form): MultipartForm<ImportForm>,
+    pool: web::Data<Pool>,
+) -> Result<HttpResponse, Refusal> {
+    let admin = signed_in(&session)?;
+    check_csrf(&session, form.csrf_token.as_ref().map(|t| t.as_str()))?;
+    let file: Export = serde_json::from_slice(&form.file.data)
+        .map_err(|e| Error::bad(format!("not a board export: {e}")))?;
+    if file.format != EXPORT_FORMAT {
+        return Err(Error::bad(format!("unknown export format {:?}", file.format)).into());
+    }
+    // the log is the truth: it must be whole and fold into the stickers given
+    let mut state = BoardState {
+        title: file.initial_title.clone(),
+        ..BoardState::default()
+    };
+    for (i, e) in file.events.iter().enumerate() {
+        if e.seq != i as i64 + 1 {
+            return Err(Error::bad(format!("event {} is out of sequence", e.seq)).into());
+        }
+        fold(&mut state, e.seq, &e.at, &e.event);
+    }
+    let mut folded: Vec<Sticker> = state.stickers.into_values().collect();
+    folded.sort_by_key(|s| s.id);
+    let mut given = file.stickers.clone();
+    given.sort_by_key(|s| s.id);
+    if folded != given {
+        return Err(Error::bad("the stickers are not the fold of the events").into());
+    }
+    if state.title != file.title {
+        return Err(Error::bad("the title is not the fold of the events").into());
+    }
+    let row = BoardRow {
+        id: crate::tokens::board_id(),
+        title: crate::board::validate_title(&file.title)?,
+        initial_title: crate::board::validate_title(&file.initial_title)?,
+        edit_token: crate::tokens::token(),
+        view_token: crate::tokens::token(),
+        created_at: file.created_at.clone(),
+    };
+    let (pool, new_row) = (pool.get_ref().clone(), row.clone());
+    crate::http::blocking(move || {
+        queries::import_board(&mut *checkout(&pool)?, &new_row, &file.events, &folded)
+    })
+    .await?;
+    log::info!("admin {admin} imported board {}", row.id);
+    Ok(see_other(&format!("/admin/boards/{}", row.id)))
+}

@@ -1,0 +1,545 @@
+//! The admin pages over real HTTP, with a real session cookie.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use corkboard::db::{self, queries};
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+crate::on_both_backends!(
+    login_sessions_csrf_and_rate_limits,
+    pages_show_live_data_and_escape_everything,
+    kick_rotate_rename_and_delete,
+    restore_export_and_import,
+    cli_manages_admins,
+);
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A browser of the admin pages: keeps the session cookie, no redirects.
+struct AdminClient {
+    http: awc::Client,
+    base: String,
+    cookie: Option<String>,
+}
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    body: String,
+}
+
+impl Page {
+    /// The value of the first hidden `csrf_token` field.
+    fn csrf(&self) -> String {
+        let at = self
+            .body
+            .find("name=\"csrf_token\" value=\"")
+            .expect("a csrf_token field");
+        let rest = &self.body[at + "name=\"csrf_token\" value=\"".len()..];
+        rest[..rest.find('"').expect("closing quote")].to_owned()
+    }
+}
+
+impl AdminClient {
+    fn new(app: &TestApp) -> Self {
+        AdminClient {
+            http: awc::Client::builder().disable_redirects().timeout(WAIT).finish(),
+            base: format!("http://{}", app.addr),
+            cookie: None,
+        }
+    }
+
+    async fn finish(
+        &mut self,
+        mut res: awc::ClientResponse<
+            impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+        >,
+    ) -> Page {
+        if let Some(c) = res.headers().get("set-cookie").and_then(|v| v.to_str().ok()) {
+            self.cookie = Some(c.split(';').next().unwrap_or_default().to_owned());
+        }
+        let location = res
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = res.body().limit(1 << 24).await.expect("body");
+        Page {
+            status: res.status().as_u16(),
+            location,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            req = req.insert_header(("Cookie", c.clone()));
+        }
+        let res = req.send().await.expect("GET");
+        self.finish(res).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let mut req = self.http.post(format!("{}{path}", self.base));
+        if let Some(c) = &self.cookie {
+            req = req.insert_header(("Cookie", c.clone()));
+        }
+        let res = req.send_form(&form).await.expect("POST");
+        self.finish(res).await
+    }
+
+    async fn post_file(&mut self, path: &str, csrf: &str, file: &str) -> Page {
+        let boundary = "corkboardtestboundary";
+        let body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
+             --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.json\"\r\n\
+             Content-Type: application/json\r\n\r\n{file}\r\n--{boundary}--\r\n"
+        );
+        let mut req = self.http.post(format!("{}{path}", self.base)).insert_header((
+            "Content-Type",
+            format!("multipart/form-data; boundary={boundary}"),
+        ));
+        if let Some(c) = &self.cookie {
+            req = req.insert_header(("Cookie", c.clone()));
+        }
+        let res = req.send_body(body).await.expect("POST");
+        self.finish(res).await
+    }
+
+    /// Logs in; the CSRF token of the signed-in session.
+    async fn login(&mut self, user: &str, password: &str) -> Page {
+        let page = self.get("/admin/login").await;
+        let csrf = page.csrf();
+        self.post(
+            "/admin/login",
+            &[("username", user), ("password", password), ("csrf_token", &csrf)],
+        )
+        .await
+    }
+
+    async fn signed_in(app: &TestApp) -> (AdminClient, String) {
+        create_admin(app, "root");
+        let mut admin = AdminClient::new(app);
+        let res = admin.login("root", PASSWORD).await;
+        assert_eq!((res.status, res.location.as_deref()), (303, Some("/admin")));
+        let csrf = admin.get("/admin").await.csrf();
+        (admin, csrf)
+    }
+}
+
+fn create_admin(app: &TestApp, user: &str) {
+    let (_, pool) = db::connect(&app.db_url, 2).expect("connect");
+    let row = queries::AdminRow {
+        username: user.into(),
+        password_hash: corkboard::auth::hash_password(PASSWORD).expect("hash"),
+        created_at: "2026-01-01T00:00:00Z".into(),
+    };
+    queries::create_admin(&mut db::checkout(&pool).expect("conn"), &row).expect("create admin");
+}
+
+async fn login_sessions_csrf_and_rate_limits(backend: Backend) {
+    let app = spawn_app(backend).await;
+    create_admin(&app, "root");
+    let mut anon = AdminClient::new(&app);
+    for path in [
+        "/admin",
+        "/admin/boards",
+        "/admin/boards/x",
+        "/admin/boards/x/export",
+    ] {
+        let page = anon.get(path).await;
+        assert_eq!(
+            (page.status, page.location.as_deref()),
+            (303, Some("/admin/login")),
+            "{path}"
+        );
+    }
+    let login = anon.get("/admin/login").await;
+    assert_eq!(login.status, 200);
+    let csrf = login.csrf();
+    // a POST without the CSRF token is refused
+    let res = anon
+        .post("/admin/login", &[("username", "root"), ("password", PASSWORD)])
+        .await;
+    assert_eq!(res.status, 403);
+    // wrong password, unknown user
+    let res = anon
+        .post(
+            "/admin/login",
+            &[
+                ("username", "root"),
+                ("password", "wrong password!"),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 401);
+    assert!(res.body.contains("Wrong user name or password"));
+    let res = anon
+        .post(
+            "/admin/login",
+            &[
+                ("username", "nobody"),
+                ("password", PASSWORD),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 401);
+    // five attempts per address: the sixth is refused even with the right password
+    for _ in 0..3 {
+        anon.post(
+            "/admin/login",
+            &[
+                ("username", "root"),
+                ("password", "wrong again!!"),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await;
+    }
+    let res = anon
+        .post(
+            "/admin/login",
+            &[
+                ("username", "root"),
+                ("password", PASSWORD),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 429, "{}", res.body);
+
+    let app = spawn_app(backend).await;
+    let (mut admin, csrf) = AdminClient::signed_in(&app).await;
+    let cookie = admin.cookie.clone().expect("a session cookie");
+    assert!(cookie.starts_with("corkboard_admin="));
+    let overview = admin.get("/admin").await;
+    assert_eq!(overview.status, 200);
+    assert!(overview.body.contains("reachable"));
+    assert!(overview.body.contains("Open connections"));
+    // the cookie's attributes
+    let mut res = awc::Client::new()
+        .get(format!("http://{}/admin/login", app.addr))
+        .send()
+        .await
+        .expect("GET");
+    let set_cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let _ = res.body().await;
+    assert!(
+        set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"),
+        "{set_cookie}"
+    );
+    assert_eq!(
+        res.headers().get("x-frame-options").and_then(|v| v.to_str().ok()),
+        Some("DENY")
+    );
+    // CSRF on every POST
+    let res = admin.post("/admin/logout", &[]).await;
+    assert_eq!(res.status, 403);
+    let res = admin.post("/admin/logout", &[("csrf_token", "forged")]).await;
+    assert_eq!(res.status, 403);
+    let res = admin.post("/admin/logout", &[("csrf_token", &csrf)]).await;
+    assert_eq!((res.status, res.location.as_deref()), (303, Some("/admin/login")));
+    assert_eq!(admin.get("/admin").await.status, 303, "logged out");
+}
+
+async fn pages_show_live_data_and_escape_everything(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut admin, _) = AdminClient::signed_in(&app).await;
+    let b = app.board("<script>alert('title')</script>").await;
+    let (mut c, w) = app.join(&b, &b.edit, "%3Cb%3Ebold%3C%2Fb%3E").await;
+    assert_eq!(w["name"], "<b>bold</b>");
+    c.request(create_msg("<script>alert('sticker')</script>"), 1)
+        .await;
+    c.request(
+        json!({ "type": "chat.send", "text": "<img src=x onerror=alert(1)>" }),
+        2,
+    )
+    .await;
+    let session = w["session"].as_str().expect("session").to_owned();
+
+    let list = admin.get("/admin/boards").await;
+    assert_eq!(list.status, 200);
+    assert!(
+        list.body
+            .contains("&#60;script&#62;alert(&#39;title&#39;)&#60;/script&#62;"),
+        "{}",
+        list.body
+    );
+    assert!(!list.body.contains("<script>alert"));
+    let search = admin.get("/admin/boards?q=ALERT").await;
+    assert!(search.body.contains(&b.id));
+    let none = admin.get("/admin/boards?q=nothing-matches").await;
+    assert!(!none.body.contains(&b.id));
+
+    let detail = admin.get(&format!("/admin/boards/{}", b.id)).await;
+    assert_eq!(detail.status, 200);
+    for raw in ["<script>alert", "<b>bold</b>", "<img src=x"] {
+        assert!(!detail.body.contains(raw), "{raw} is not escaped");
+    }
+    assert!(detail.body.contains("&#60;b&#62;bold&#60;/b&#62;"));
+    assert!(detail.body.contains(&session), "the live session is listed");
+    assert!(
+        detail.body.contains("&#60;img src=x onerror=alert(1)&#62;"),
+        "the chat log"
+    );
+    assert!(detail.body.contains("sticker.created"), "recent events");
+
+    c.close().await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let detail = admin.get(&format!("/admin/boards/{}", b.id)).await;
+        if !detail.body.contains(&session) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the session did not disappear"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn kick_rotate_rename_and_delete(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut admin, csrf) = AdminClient::signed_in(&app).await;
+    let b = app.board("Actions").await;
+    let (mut watcher, _) = app.join(&b, &b.view, "watcher").await;
+    let (mut victim, wv) = app.join(&b, &b.edit, "victim").await;
+    watcher.recv_type("presence.joined").await;
+    let path = format!("/admin/boards/{}", b.id);
+
+    // kick: 4001, and the others see the session leave
+    let res = admin
+        .post(
+            &format!("{path}/kick"),
+            &[
+                ("session", wv["session"].as_str().expect("s")),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    assert_eq!(victim.closed().await, Some(4001));
+    assert_eq!(watcher.recv_type("presence.left").await["session"], wv["session"]);
+    assert_eq!(
+        admin
+            .post(&format!("{path}/kick"), &[("session", "x")])
+            .await
+            .status,
+        403
+    );
+
+    // rename: a live event for every member
+    let res = admin
+        .post(
+            &format!("{path}/rename"),
+            &[("title", "Renamed by admin"), ("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let ev = watcher.recv_type("event").await;
+    assert_eq!(
+        ev["event"],
+        json!({ "kind": "board.renamed", "title": "Renamed by admin" })
+    );
+    assert_eq!(ev["by"]["name"], "admin root");
+
+    // rotate the edit token: editor sockets close with 4003, the old token stops working
+    let (mut editor, _) = app.join(&b, &b.edit, "editor").await;
+    let res = admin
+        .post(
+            &format!("{path}/rotate"),
+            &[("which", "edit"), ("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    assert_eq!(editor.closed().await, Some(4003));
+    assert_eq!(
+        Client::connect(&app.ws_url(&b.id, &b.edit, "x", None))
+            .await
+            .err(),
+        Some(Refused::Status(403))
+    );
+    let (status, _) = app.get(&format!("/api/boards/{}?token={}", b.id, b.edit)).await;
+    assert_eq!(status, 403);
+    // viewers were not touched
+    assert_eq!(
+        watcher
+            .request(json!({ "type": "chat.send", "text": "still here" }), 1)
+            .await["ok"],
+        true
+    );
+
+    // delete: 4004, rows gone
+    let res = admin
+        .post(&format!("{path}/delete"), &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(
+        (res.status, res.location.as_deref()),
+        (303, Some("/admin/boards"))
+    );
+    assert_eq!(watcher.closed().await, Some(4004));
+    let (status, _) = app.get(&format!("/api/boards/{}?token={}", b.id, b.view)).await;
+    assert_eq!(status, 404);
+    assert_eq!(admin.get(&path).await.status, 404);
+    let (_, pool) = db::connect(&app.db_url, 2).expect("connect");
+    let mut conn = db::checkout(&pool).expect("conn");
+    assert_eq!(queries::all_events(&mut conn, &b.id).expect("events").len(), 0);
+    assert_eq!(queries::stickers_of(&mut conn, &b.id).expect("stickers").len(), 0);
+}
+
+fn content(stickers: &Value) -> Vec<Value> {
+    let mut out: Vec<Value> = stickers
+        .as_array()
+        .expect("stickers")
+        .iter()
+        .map(|s| json!([s["id"], s["x"], s["y"], s["w"], s["h"], s["z"], s["color"], s["text"]]))
+        .collect();
+    out.sort_by_key(|v| v[0].as_str().unwrap_or_default().to_owned());
+    out
+}
+
+async fn restore_export_and_import(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut admin, csrf) = AdminClient::signed_in(&app).await;
+    let b = app.board("History").await;
+    let (mut c, _) = app.join(&b, &b.edit, "writer").await;
+    for i in 0..3 {
+        c.request(create_msg(&format!("s{i}")), i).await;
+    }
+    let (_, at3) = app.get(&format!("/api/boards/{}?token={}", b.id, b.view)).await;
+    assert_eq!(at3["seq"], 3);
+    let first = at3["stickers"][0]["id"].clone();
+    c.request(
+        json!({ "type": "sticker.update", "id": first, "patch": { "text": "changed", "x": 999 } }),
+        10,
+    )
+    .await;
+    c.request(
+        json!({ "type": "sticker.delete", "id": at3["stickers"][1]["id"] }),
+        11,
+    )
+    .await;
+    c.request(create_msg("later"), 12).await;
+    c.request(json!({ "type": "board.rename", "title": "Later title" }), 13)
+        .await;
+    while c.recv_type("event").await["seq"] != 7 {}
+
+    let res = admin
+        .post(
+            &format!("/admin/boards/{}/restore", b.id),
+            &[("seq", "3"), ("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    // members see the restore as new events
+    let mut kinds = Vec::new();
+    loop {
+        let ev = c.recv_type("event").await;
+        kinds.push(ev["event"]["kind"].as_str().unwrap_or_default().to_owned());
+        if ev["event"]["kind"] == "board.renamed" {
+            break;
+        }
+    }
+    assert!(
+        kinds.contains(&"sticker.deleted".to_owned()) && kinds.contains(&"sticker.created".to_owned()),
+        "{kinds:?}"
+    );
+    let (_, now) = app.get(&format!("/api/boards/{}?token={}", b.id, b.view)).await;
+    assert_eq!(content(&now["stickers"]), content(&at3["stickers"]));
+    assert_eq!(now["title"], "History");
+    assert!(
+        now["seq"].as_i64().expect("seq") > 7,
+        "forward events, not a rewrite"
+    );
+
+    // export, then import: the same board, exactly
+    let export = admin.get(&format!("/admin/boards/{}/export", b.id)).await;
+    assert_eq!(export.status, 200);
+    let exported: Value = serde_json::from_str(&export.body).expect("JSON export");
+    assert_eq!(
+        exported["events"].as_array().map(Vec::len),
+        now["seq"].as_i64().map(|n| n as usize)
+    );
+    let list_csrf = admin.get("/admin/boards").await.csrf();
+    let res = admin.post_file("/admin/import", &list_csrf, &export.body).await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let new_path = res.location.expect("location");
+    let new_id = new_path.trim_start_matches("/admin/boards/").to_owned();
+    assert_ne!(new_id, b.id);
+    let again = admin.get(&format!("/admin/boards/{new_id}/export")).await;
+    let reimported: Value = serde_json::from_str(&again.body).expect("JSON");
+    for key in [
+        "title",
+        "initial_title",
+        "seq",
+        "stickers",
+        "events",
+        "created_at",
+    ] {
+        assert_eq!(reimported[key], exported[key], "{key} round-trips");
+    }
+    // a file whose stickers do not match its log is refused
+    let mut bad = exported.clone();
+    bad["stickers"] = json!([]);
+    let res = admin
+        .post_file("/admin/import", &list_csrf, &bad.to_string())
+        .await;
+    assert_eq!(res.status, 400);
+    let res = admin.post_file("/admin/import", "forged", &export.body).await;
+    assert_eq!(res.status, 403);
+}
+
+async fn cli_manages_admins(backend: Backend) {
+    let db_url = fresh_database(backend);
+    let run = |args: &[&str], password: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_corkboard"));
+        cmd.arg("admin")
+            .args(args)
+            .env("DATABASE_URL", &db_url)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd.env_remove("CORKBOARD_ADMIN_PASSWORD");
+        let mut child = cmd.spawn().expect("run corkboard admin");
+        if let Some(p) = password {
+            use std::io::Write;
+            let mut stdin = child.stdin.take().expect("stdin");
+            writeln!(stdin, "{p}").expect("write password");
+        }
+        drop(child.stdin.take());
+        child.wait_with_output().expect("output")
+    };
+    let out = run(&["create", "alice"], Some(PASSWORD));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(&["create", "alice"], Some(PASSWORD));
+    assert!(!out.status.success(), "a taken name is refused");
+    let out = run(&["create", "bob"], Some("short"));
+    assert!(!out.status.success(), "a short password is refused");
+    let out = run(&["list"], None);
+    let listed = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(listed.contains("alice") && !listed.contains("bob"), "{listed}");
+    assert!(
+        !listed.contains(PASSWORD) && !listed.contains("argon2"),
+        "no secrets listed"
+    );
+    // the stored hash verifies
+    let (_, pool) = db::connect(&db_url, 2).expect("connect");
+    let row = queries::find_admin(&mut db::checkout(&pool).expect("conn"), "alice")
+        .expect("query")
+        .expect("alice");
+    assert!(corkboard::auth::verify_password(PASSWORD, &row.password_hash));
+    assert!(run(&["delete", "alice"], None).status.success());
+    assert!(!run(&["delete", "alice"], None).status.success());
+}
