@@ -8,7 +8,8 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
-const BINARY = process.env.CORKBOARD_BIN ?? path.join(ROOT, 'target/debug/corkboard');
+const BINARY =
+  process.env.CORKBOARD_BIN ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'debug/corkboard');
 
 export async function freePort() {
   return new Promise((resolve, reject) => {
