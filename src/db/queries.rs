@@ -186,6 +186,11 @@ pub fn find_board(conn: &mut DbConnection, id: &str) -> Result<Option<BoardRow>>
         .optional()?)
 }
 
+/// A board's row; `NotFound` when there is no such board.
+pub fn board_row(conn: &mut DbConnection, id: &str) -> Result<BoardRow> {
+    find_board(conn, id)?.ok_or_else(|| Error::NotFound("no such board".into()))
+}
+
 /// A board's stickers.
 pub fn stickers_of(conn: &mut DbConnection, id: &str) -> Result<Vec<Sticker>> {
     stickers::table

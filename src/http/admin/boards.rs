@@ -133,8 +133,7 @@ pub async fn detail(
     let board_id = id.clone();
     let (board, seq, mut stickers, mut events, chat) = crate::http::blocking(move || {
         let mut conn = checkout(&pool)?;
-        let board = queries::find_board(&mut conn, &board_id)?
-            .ok_or_else(|| Error::NotFound("no such board".into()))?;
+        let board = queries::board_row(&mut conn, &board_id)?;
         let seq = queries::board_seq(&mut conn, &board_id)?;
         let stickers = queries::stickers_of(&mut conn, &board_id)?;
         let events = queries::recent_events(&mut conn, &board_id, None, 50)?;
@@ -293,8 +292,7 @@ pub async fn restore(
     let (pool, board_id) = (pool.get_ref().clone(), id.to_string());
     let target = crate::http::blocking(move || {
         let mut conn = checkout(&pool)?;
-        let row = queries::find_board(&mut conn, &board_id)?
-            .ok_or_else(|| Error::NotFound("no such board".into()))?;
+        let row = queries::board_row(&mut conn, &board_id)?;
         let events = queries::events_after(&mut conn, &board_id, 0, upto)?;
         let mut state = BoardState {
             title: row.initial_title,
@@ -342,8 +340,7 @@ pub async fn export(
     let (pool, board_id) = (pool.get_ref().clone(), id.to_string());
     let export = crate::http::blocking(move || {
         let mut conn = checkout(&pool)?;
-        let row = queries::find_board(&mut conn, &board_id)?
-            .ok_or_else(|| Error::NotFound("no such board".into()))?;
+        let row = queries::board_row(&mut conn, &board_id)?;
         let events = queries::all_events(&mut conn, &board_id)?;
         let mut stickers = queries::stickers_of(&mut conn, &board_id)?;
         stickers.sort_by_key(|s| s.id);
