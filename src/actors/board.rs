@@ -521,7 +521,6 @@ impl Board {
                 live.chat.pop_front();
             }
         }
-        let _ = p.op_id;
         for (session, reference) in &p.replies {
             let ok = ServerMessage::ok(Some(reference), Some(p.event.seq)).to_frame();
             self.send_to(session, ok);
