@@ -42,7 +42,7 @@ test('home page creates a board and shows both links', async () => {
   await page.locator('#created').waitFor();
   const edit = await page.inputValue('#edit-link');
   const view = await page.inputValue('#view-link');
-  assert.match(edit, /\/b\/[\w-]+\?token=/);
+  assert.match(edit, /\/b\/[\w-]+\?token=/, `edit link: ${edit}`);
   assert.notEqual(edit, view);
   await page.click('#open-board');
   // a fresh browser is asked for a name once
