@@ -220,6 +220,12 @@ async fn login_sessions_csrf_and_rate_limits(backend: Backend) {
     assert!(cookie.starts_with("corkboard_admin="));
     let overview = admin.get("/admin").await;
     assert_eq!(overview.status, 200);
+    // the cookie holds on fresh connections, whichever worker takes them
+    for _ in 0..6 {
+        let mut other = AdminClient::new(&app);
+        other.cookie = Some(cookie.clone());
+        assert_eq!(other.get("/admin").await.status, 200);
+    }
     assert!(overview.body.contains("reachable"));
     assert!(overview.body.contains("Open connections"));
     // the cookie's attributes
