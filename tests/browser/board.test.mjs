@@ -178,3 +178,29 @@ test('pages reconnect after a restart; edits made while down land exactly once',
   assert.equal(await b.locator('.sticker').count(), 2);
   await Promise.all([a, b].map((p) => p.context().close()));
 });
+
+test('a conflicting text edit shows the other text and lets me keep mine', async () => {
+  const board = await server.createBoard('Conflict');
+  const a = await openBoard(browser, server, board, board.edit_token, 'Ada');
+  const b = await openBoard(browser, server, board, board.edit_token, 'Bob');
+  await addSticker(a, 'base');
+  await sticker(b, 'base').waitFor();
+  // B starts editing, then A saves first
+  await sticker(b, 'base').dblclick();
+  await b.locator('.text-edit').waitFor();
+  await sticker(a, 'base').dblclick();
+  await a.locator('.text-edit').fill('from A');
+  await a.locator('#chat-input').click();
+  await sticker(a, 'from A').waitFor();
+  await b.locator('.text-edit').fill('from B');
+  await b.locator('#chat-input').click();
+  // B is told, sees A's text, keeps its own
+  await b.locator('#conflict-dialog[open]').waitFor();
+  assert.equal(await b.textContent('#conflict-theirs'), 'from A');
+  assert.equal(await b.textContent('#conflict-mine'), 'from B');
+  await b.click('#keep-mine');
+  await sticker(a, 'from B').waitFor();
+  const state = await server.state(board);
+  assert.deepEqual(state.stickers.map((s) => s.text), ['from B']);
+  await Promise.all([a, b].map((p) => p.context().close()));
+});
