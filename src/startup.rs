@@ -190,3 +190,18 @@ fn redacted_request_line(uri: &actix_web::http::Uri) -> String {
         .collect();
     format!("{}?{}", uri.path(), query.join("&"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::redacted_request_line;
+
+    #[test]
+    fn request_logs_never_show_a_token() {
+        let uri = "/ws/boards/abc?token=SECRET&name=Ada&since=3".parse().unwrap();
+        let line = redacted_request_line(&uri);
+        assert_eq!(line, "/ws/boards/abc?token=…&name=Ada&since=3");
+        assert!(!line.contains("SECRET"));
+        let plain = "/api/boards".parse().unwrap();
+        assert_eq!(redacted_request_line(&plain), "/api/boards");
+    }
+}
