@@ -25,3 +25,32 @@ pub fn token() -> String {
 pub fn session_id() -> String {
     format!("s-{}", random(9))
 }
+
+/// The role a token grants on a board with these tokens, compared in
+/// constant time; `None` when it opens neither.
+pub fn role_for(edit_token: &str, view_token: &str, given: &str) -> Option<crate::protocol::Role> {
+    let same = |t: &str| constant_time_eq::constant_time_eq(t.as_bytes(), given.as_bytes());
+    if same(edit_token) {
+        Some(crate::protocol::Role::Editor)
+    } else if same(view_token) {
+        Some(crate::protocol::Role::Viewer)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::Role;
+
+    #[test]
+    fn tokens_grant_their_role_only() {
+        let (edit, view) = (token(), token());
+        assert!(edit.len() >= 22, "at least 128 random bits");
+        assert_eq!(role_for(&edit, &view, &edit), Some(Role::Editor));
+        assert_eq!(role_for(&edit, &view, &view), Some(Role::Viewer));
+        assert_eq!(role_for(&edit, &view, ""), None);
+        assert_eq!(role_for(&edit, &view, &edit[..10]), None);
+    }
+}

@@ -228,13 +228,8 @@ impl Board {
     }
 
     fn role_of(live: &Live, token: &str) -> Result<Role> {
-        if constant_time_eq::constant_time_eq(token.as_bytes(), live.edit_token.as_bytes()) {
-            Ok(Role::Editor)
-        } else if constant_time_eq::constant_time_eq(token.as_bytes(), live.view_token.as_bytes()) {
-            Ok(Role::Viewer)
-        } else {
-            Err(Error::Forbidden("this token does not open this board".into()))
-        }
+        crate::tokens::role_for(&live.edit_token, &live.view_token, token)
+            .ok_or_else(|| Error::Forbidden("this token does not open this board".into()))
     }
 
     /// Queues one frame for one member; it leaves with the flush at the end
@@ -695,14 +690,14 @@ impl Handler<Join> for Board {
                 code: 1011,
                 reason: "board unavailable".into(),
             });
-            return self.flush();
+            return;
         };
         if live.draining {
             j.addr.do_send(CloseSession {
                 code: 1001,
                 reason: "server shutting down".into(),
             });
-            return self.flush();
+            return;
         }
         let member = Member {
             session: j.session.clone(),
@@ -807,7 +802,7 @@ impl Handler<PresenceSet> for Board {
     fn handle(&mut self, m: PresenceSet, _: &mut Context<Self>) {
         let Ok(live) = self.live() else { return };
         let Some(slot) = live.members.get_mut(&m.session) else {
-            return self.flush();
+            return;
         };
         slot.member.state = m.state;
         let frame = ServerMessage::PresenceUpdated { member: &slot.member }.to_frame();
@@ -876,7 +871,7 @@ impl Handler<CallJoin> for Board {
         let max = self.shared.config.call_max;
         let Ok(live) = self.live() else { return };
         if !live.members.contains_key(&m.session) {
-            return self.flush();
+            return;
         }
         let already = live.call.contains(&m.session);
         if !already && live.call.len() >= max {
