@@ -357,6 +357,59 @@ fn json_len(v: &Value) -> usize {
     c.0
 }
 
+/// The ops that turn `from` into `to` (content, not versions): deletions
+/// first, then creations, then updates, then the title.
+pub fn ops_to_reach(from: &BoardState, to: &BoardState) -> Vec<Op> {
+    let mut ops: Vec<Op> = from
+        .stickers
+        .keys()
+        .filter(|id| !to.stickers.contains_key(id))
+        .map(|id| Op::DeleteSticker(*id))
+        .collect();
+    let mut ids: Vec<&Uuid> = to.stickers.keys().collect();
+    ids.sort();
+    let mut updates = Vec::new();
+    for id in ids {
+        let t = &to.stickers[id];
+        match from.stickers.get(id) {
+            None => ops.push(Op::CreateSticker(NewSticker {
+                id: Some(t.id),
+                x: t.x,
+                y: t.y,
+                w: t.w,
+                h: t.h,
+                z: Some(t.z),
+                color: t.color.clone(),
+                text: t.text.clone(),
+            })),
+            Some(f) => {
+                let num = |a: f64, b: f64| (a != b).then_some(b);
+                let patch = Patch {
+                    x: num(f.x, t.x),
+                    y: num(f.y, t.y),
+                    w: num(f.w, t.w),
+                    h: num(f.h, t.h),
+                    z: num(f.z, t.z),
+                    color: (f.color != t.color).then(|| t.color.clone()),
+                    text: (f.text != t.text).then(|| t.text.clone()),
+                };
+                if patch != Patch::default() {
+                    updates.push(Op::UpdateSticker {
+                        id: *id,
+                        patch,
+                        if_version: None,
+                    });
+                }
+            }
+        }
+    }
+    ops.extend(updates);
+    if from.title != to.title && !to.title.is_empty() {
+        ops.push(Op::Rename(to.title.clone()));
+    }
+    ops
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -582,6 +635,77 @@ mod tests {
         }
         assert_eq!(folded, live);
         assert_eq!(folded.seq, 5);
+    }
+
+    #[test]
+    fn ops_to_reach_a_past_state() {
+        let mut past = BoardState {
+            title: "Then".into(),
+            ..BoardState::default()
+        };
+        let kept = Uuid::new_v4();
+        let gone = Uuid::new_v4();
+        for id in [kept, gone] {
+            past.apply(&Op::CreateSticker(new_sticker(Some(id))), AT, &LIMITS)
+                .unwrap();
+        }
+        let mut now = past.clone();
+        let patch = Patch {
+            x: Some(50.0),
+            text: Some("new".into()),
+            ..Patch::default()
+        };
+        now.apply(
+            &Op::UpdateSticker {
+                id: kept,
+                patch,
+                if_version: None,
+            },
+            AT,
+            &LIMITS,
+        )
+        .unwrap();
+        now.apply(&Op::DeleteSticker(gone), AT, &LIMITS).unwrap();
+        let added = now
+            .apply(&Op::CreateSticker(new_sticker(None)), AT, &LIMITS)
+            .unwrap();
+        now.apply(&Op::Rename("Now".into()), AT, &LIMITS).unwrap();
+
+        let ops = ops_to_reach(&now, &past);
+        assert!(
+            matches!(ops.first(), Some(Op::DeleteSticker(_))),
+            "deletions first: {ops:?}"
+        );
+        for op in &ops {
+            now.apply(op, "later", &LIMITS).unwrap();
+        }
+        let content = |s: &BoardState| {
+            let mut v: Vec<_> = s
+                .stickers
+                .values()
+                .map(|st| {
+                    (
+                        st.id,
+                        st.x,
+                        st.y,
+                        st.w,
+                        st.h,
+                        st.z,
+                        st.color.clone(),
+                        st.text.clone(),
+                    )
+                })
+                .collect();
+            v.sort_by_key(|t| t.0);
+            v
+        };
+        assert_eq!(content(&now), content(&past));
+        assert_eq!(now.title, "Then");
+        assert!(!now.stickers.contains_key(&match added.body {
+            EventBody::StickerCreated { sticker } => sticker.id,
+            _ => unreachable!(),
+        }));
+        assert!(ops_to_reach(&past, &past).is_empty());
     }
 
     #[test]

@@ -1186,65 +1186,11 @@ impl Handler<Restore> for Board {
 
     fn handle(&mut self, m: Restore, ctx: &mut Context<Self>) -> Self::Result {
         let ops = match self.live() {
-            Ok(live) => ops_to_reach(&live.ahead, &m.target),
+            Ok(live) => crate::board::ops_to_reach(&live.ahead, &m.target),
             Err(e) => return Box::pin(actix::fut::ready(Err(e))),
         };
         self.admin_ops(ops, m.by, ctx)
     }
-}
-
-/// The ops that turn `from` into `to` (content, not versions): deletions
-/// first, then creations, then updates, then the title.
-pub fn ops_to_reach(from: &BoardState, to: &BoardState) -> Vec<Op> {
-    use crate::protocol::{NewSticker, Patch};
-    let mut ops: Vec<Op> = from
-        .stickers
-        .keys()
-        .filter(|id| !to.stickers.contains_key(id))
-        .map(|id| Op::DeleteSticker(*id))
-        .collect();
-    let mut ids: Vec<&Uuid> = to.stickers.keys().collect();
-    ids.sort();
-    let mut updates = Vec::new();
-    for id in ids {
-        let t = &to.stickers[id];
-        match from.stickers.get(id) {
-            None => ops.push(Op::CreateSticker(NewSticker {
-                id: Some(t.id),
-                x: t.x,
-                y: t.y,
-                w: t.w,
-                h: t.h,
-                z: Some(t.z),
-                color: t.color.clone(),
-                text: t.text.clone(),
-            })),
-            Some(f) => {
-                let num = |a: f64, b: f64| (a != b).then_some(b);
-                let patch = Patch {
-                    x: num(f.x, t.x),
-                    y: num(f.y, t.y),
-                    w: num(f.w, t.w),
-                    h: num(f.h, t.h),
-                    z: num(f.z, t.z),
-                    color: (f.color != t.color).then(|| t.color.clone()),
-                    text: (f.text != t.text).then(|| t.text.clone()),
-                };
-                if patch != Patch::default() {
-                    updates.push(Op::UpdateSticker {
-                        id: *id,
-                        patch,
-                        if_version: None,
-                    });
-                }
-            }
-        }
-    }
-    ops.extend(updates);
-    if from.title != to.title && !to.title.is_empty() {
-        ops.push(Op::Rename(to.title.clone()));
-    }
-    ops
 }
 
 /// Builds one board's batch from its oldest pending events.
