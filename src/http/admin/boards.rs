@@ -10,8 +10,10 @@ use askama::Template;
 use askama_web::WebTemplate;
 use serde::{Deserialize, Serialize};
 
-use super::{check_csrf, csrf_token, see_other, signed_in, CsrfOnly, Refusal};
-use crate::actors::board::{AdminOps, Deleted, Kick, ListSessions, Restore, SessionInfo, TokenRotated};
+use super::{authorized_post, csrf_token, see_other, signed_in, CsrfOnly, Refusal};
+use crate::actors::board::{
+    AdminOps, Board, Deleted, Kick, ListSessions, Restore, SessionInfo, TokenRotated,
+};
 use crate::actors::registry::{Lookup, Open, Registry};
 use crate::board::{fold, BoardState};
 use crate::db::queries::{self, BoardRow, BoardSummary};
@@ -41,11 +43,20 @@ async fn open_board(registry: &Addr<Registry>, id: &str) -> Result<Addr<crate::a
         .map_err(Error::internal)
 }
 
+/// Sends `msg` to the board's actor if the board is open (a closed board
+/// has no sessions to tell); its answer, if any.
+async fn tell_if_open<M>(registry: &Addr<Registry>, id: &str, msg: M) -> Option<M::Result>
+where
+    M: actix::Message + Send + 'static,
+    M::Result: Send,
+    Board: actix::Handler<M>,
+{
+    let board = registry.send(Lookup { id: id.to_owned() }).await.ok()??;
+    board.send(msg).await.ok()
+}
+
 async fn live_sessions(registry: &Addr<Registry>, id: &str) -> Vec<SessionInfo> {
-    match registry.send(Lookup { id: id.to_owned() }).await {
-        Ok(Some(board)) => board.send(ListSessions).await.unwrap_or_default(),
-        _ => Vec::new(),
-    }
+    tell_if_open(registry, id, ListSessions).await.unwrap_or_default()
 }
 
 /// `?q=&page=`
@@ -169,15 +180,9 @@ pub async fn kick(
     form: web::Form<KickForm>,
     registry: web::Data<Addr<Registry>>,
 ) -> Result<HttpResponse, Refusal> {
-    signed_in(&session)?;
-    check_csrf(&session, form.csrf_token.as_deref())?;
-    if let Ok(Some(board)) = registry.send(Lookup { id: id.to_string() }).await {
-        let _ = board
-            .send(Kick {
-                session: form.session.clone(),
-            })
-            .await;
-    }
+    authorized_post(&session, form.csrf_token.as_deref())?;
+    let session_id = form.session.clone();
+    tell_if_open(&registry, &id, Kick { session: session_id }).await;
     Ok(see_other(&format!("/admin/boards/{id}")))
 }
 
@@ -195,8 +200,7 @@ pub async fn rename(
     form: web::Form<RenameForm>,
     registry: web::Data<Addr<Registry>>,
 ) -> Result<HttpResponse, Refusal> {
-    let admin = signed_in(&session)?;
-    check_csrf(&session, form.csrf_token.as_deref())?;
+    let admin = authorized_post(&session, form.csrf_token.as_deref())?;
     let board = open_board(&registry, &id).await?;
     let ops = vec![Op::Rename(form.title.clone())];
     board
@@ -224,8 +228,7 @@ pub async fn rotate(
     pool: web::Data<Pool>,
     registry: web::Data<Addr<Registry>>,
 ) -> Result<HttpResponse, Refusal> {
-    let admin = signed_in(&session)?;
-    check_csrf(&session, form.csrf_token.as_deref())?;
+    let admin = authorized_post(&session, form.csrf_token.as_deref())?;
     let role = match form.which.as_str() {
         "edit" => Role::Editor,
         "view" => Role::Viewer,
@@ -242,9 +245,7 @@ pub async fn rotate(
         )
     })
     .await?;
-    if let Ok(Some(board)) = registry.send(Lookup { id: id.to_string() }).await {
-        let _ = board.send(TokenRotated { role, token }).await;
-    }
+    tell_if_open(&registry, &id, TokenRotated { role, token }).await;
     log::info!("admin {admin} rotated the {} token of board {id}", form.which);
     Ok(see_other(&format!("/admin/boards/{id}")))
 }
@@ -257,11 +258,8 @@ pub async fn delete(
     pool: web::Data<Pool>,
     registry: web::Data<Addr<Registry>>,
 ) -> Result<HttpResponse, Refusal> {
-    let admin = signed_in(&session)?;
-    check_csrf(&session, form.csrf_token.as_deref())?;
-    if let Ok(Some(board)) = registry.send(Lookup { id: id.to_string() }).await {
-        let _ = board.send(Deleted).await;
-    }
+    let admin = authorized_post(&session, form.csrf_token.as_deref())?;
+    tell_if_open(&registry, &id, Deleted).await;
     let (pool, board_id) = (pool.get_ref().clone(), id.to_string());
     crate::http::blocking(move || queries::delete_board(&mut *checkout(&pool)?, &board_id)).await?;
     log::info!("admin {admin} deleted board {id}");
@@ -283,8 +281,7 @@ pub async fn restore(
     pool: web::Data<Pool>,
     registry: web::Data<Addr<Registry>>,
 ) -> Result<HttpResponse, Refusal> {
-    let admin = signed_in(&session)?;
-    check_csrf(&session, form.csrf_token.as_deref())?;
+    let admin = authorized_post(&session, form.csrf_token.as_deref())?;
     let upto = form.seq;
     if upto < 0 {
         return Err(Error::bad("seq must be >= 0").into());
@@ -377,8 +374,7 @@ pub async fn import(
     MultipartForm(form): MultipartForm<ImportForm>,
     pool: web::Data<Pool>,
 ) -> Result<HttpResponse, Refusal> {
-    let admin = signed_in(&session)?;
-    check_csrf(&session, form.csrf_token.as_ref().map(|t| t.as_str()))?;
+    let admin = authorized_post(&session, form.csrf_token.as_ref().map(|t| t.as_str()))?;
     let file: Export = serde_json::from_slice(&form.file.data)
         .map_err(|e| Error::bad(format!("not a board export: {e}")))?;
     if file.format != EXPORT_FORMAT {

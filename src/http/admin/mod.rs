@@ -97,6 +97,14 @@ pub fn check_csrf(session: &Session, given: Option<&str>) -> Result<(), Refusal>
     }
 }
 
+/// An admin POST: a signed-in admin and the session's CSRF token; the
+/// admin's name.
+pub fn authorized_post(session: &Session, csrf: Option<&str>) -> Result<String, Refusal> {
+    let admin = signed_in(session)?;
+    check_csrf(session, csrf)?;
+    Ok(admin)
+}
+
 /// Login attempts allowed per client address and per account.
 pub struct LoginLimits {
     by_ip: DefaultKeyedRateLimiter<String>,
@@ -245,8 +253,7 @@ pub struct CsrfOnly {
 
 #[post("/logout")]
 pub async fn logout(session: Session, form: web::Form<CsrfOnly>) -> Result<HttpResponse, Refusal> {
-    signed_in(&session)?;
-    check_csrf(&session, form.csrf_token.as_deref())?;
+    authorized_post(&session, form.csrf_token.as_deref())?;
     session.purge();
     Ok(see_other("/admin/login"))
 }
