@@ -312,6 +312,22 @@ impl Client {
         }
     }
 
+    /// No `event` frame arrives for a while (presence of others may).
+    pub async fn assert_no_events(&mut self, for_: Duration) {
+        let deadline = tokio::time::Instant::now() + for_;
+        loop {
+            match tokio::time::timeout_at(deadline, self.ws.next()).await {
+                Err(_) => return,
+                Ok(Some(Ok(Message::Text(t)))) => {
+                    let v: Value = serde_json::from_str(t.as_str()).expect("JSON frame");
+                    assert_ne!(v["type"], "event", "expected no events, got {v}");
+                }
+                Ok(Some(Ok(_))) => continue,
+                Ok(other) => panic!("the socket ended: {other:?}"),
+            }
+        }
+    }
+
     /// Reads until the server closes; the close code.
     pub async fn closed(&mut self) -> Option<u16> {
         loop {
