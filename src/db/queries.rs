@@ -280,6 +280,24 @@ pub fn board_seq(conn: &mut DbConnection, id: &str) -> Result<i64> {
 pub fn commit_batches(conn: &mut DbConnection, batches: &[BoardBatch]) -> Result<()> {
     use diesel::upsert::excluded;
     conn.transaction(|conn| {
+        // The logs have no foreign key (one check and row lock per inserted
+        // row); instead the boards are checked, and on Postgres share-locked
+        // against a concurrent delete_board, once per transaction.
+        let ids: Vec<&str> = batches.iter().map(|b| b.board_id.as_str()).collect();
+        let present: Vec<String> = match conn {
+            DbConnection::Postgres(c) => boards::table
+                .filter(boards::id.eq_any(&ids))
+                .select(boards::id)
+                .for_key_share()
+                .load(c)?,
+            DbConnection::Sqlite(c) => boards::table
+                .filter(boards::id.eq_any(&ids))
+                .select(boards::id)
+                .load(c)?,
+        };
+        if let Some(gone) = ids.iter().find(|id| !present.iter().any(|p| p == *id)) {
+            return Err(Error::NotFound(format!("board {gone} was deleted")));
+        }
         let events: Vec<&EventRow> = batches.iter().flat_map(|b| &b.events).collect();
         for chunk in events.chunks(ROWS_PER_INSERT) {
             on_backend!(conn, |c| diesel::insert_into(events::table)
@@ -473,10 +491,12 @@ pub fn set_token(conn: &mut DbConnection, id: &str, editor: bool, token: &str) -
 /// Removes a board and everything of it.
 pub fn delete_board(conn: &mut DbConnection, id: &str) -> Result<()> {
     conn.transaction(|conn| {
+        // The board row first: on Postgres this waits for any commit that
+        // holds it (commit_batches), so the deletes below see its rows.
+        diesel::delete(boards::table.find(id)).execute(conn)?;
         diesel::delete(op_ids::table.filter(op_ids::board_id.eq(id))).execute(conn)?;
         diesel::delete(events::table.filter(events::board_id.eq(id))).execute(conn)?;
         diesel::delete(stickers::table.filter(stickers::board_id.eq(id))).execute(conn)?;
-        diesel::delete(boards::table.find(id)).execute(conn)?;
         Ok(())
     })
 }

@@ -403,6 +403,28 @@ async fn kick_rotate_rename_and_delete(backend: Backend) {
     let mut conn = db::checkout(&pool).expect("conn");
     assert_eq!(queries::all_events(&mut conn, &b.id).expect("events").len(), 0);
     assert_eq!(queries::stickers_of(&mut conn, &b.id).expect("stickers").len(), 0);
+
+    // a batch that was in flight when the board went is refused, not stored
+    let late = queries::BoardBatch {
+        board_id: b.id.clone(),
+        last_seq: 1_000,
+        events: vec![queries::EventRow {
+            board_id: b.id.clone(),
+            seq: 1_000,
+            kind: "chat".into(),
+            payload: "{}".into(),
+            author_session: "s".into(),
+            author_name: "n".into(),
+            at: "2026-11-22T00:00:00Z".into(),
+        }],
+        ..Default::default()
+    };
+    let refused = queries::commit_batches(&mut conn, std::slice::from_ref(&late));
+    assert!(
+        matches!(refused, Err(corkboard::error::Error::NotFound(_))),
+        "{refused:?}"
+    );
+    assert_eq!(queries::all_events(&mut conn, &b.id).expect("events").len(), 0);
 }
 
 fn content(stickers: &Value) -> Vec<Value> {
