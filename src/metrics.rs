@@ -16,6 +16,7 @@ pub struct Metrics {
     pub commit_batch_events: Histogram,
     /// Seconds per group commit.
     pub commit_seconds: Histogram,
+    pub op_commit_seconds: Histogram,
     /// Group commits that failed (and were retried).
     pub commit_failures: IntCounter,
     /// Connections cut because their send queue went over its bound.
@@ -77,6 +78,13 @@ impl Metrics {
                 "Latency of a group commit.",
                 vec![
                     0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0,
+                ],
+            ),
+            op_commit_seconds: histogram(
+                "corkboard_op_commit_seconds",
+                "From an op's acceptance by its board to its commit (the server's share of an ack).",
+                vec![
+                    0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0,
                 ],
             ),
             commit_failures: counter("corkboard_commit_failures_total", "Group commits that failed."),

@@ -14,7 +14,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use super::persister::{LoadBoard, Persist, Persister};
+use super::persister::{self, CommitSlot, Committed, Forget, LoadBoard, Persister, Ready, Register, Resume};
 use super::registry::{Registry, Unregister};
 use super::session::{CloseSession, Deliver, SendQueue, Session};
 use crate::board::{BoardState, Change};
@@ -30,8 +30,6 @@ use crate::state::Shared;
 const WELCOME_CHAT: usize = 50;
 /// op_ids remembered per board for idempotent retries.
 const OP_ID_WINDOW: usize = 100_000;
-/// The most events in one board's batch.
-const MAX_BATCH_EVENTS: usize = 2000;
 /// The first retry of a failed commit waits this long, doubling up to
 /// `RETRY_MAX`.
 const RETRY_FIRST: Duration = Duration::from_millis(50);
@@ -72,6 +70,8 @@ struct Pending {
     replies: Vec<(SessionId, Ref)>,
     /// An admin action waiting for this event's commit.
     waiter: Option<oneshot::Sender<i64>>,
+    /// When the board accepted it.
+    accepted: Instant,
 }
 
 /// A loaded board.
@@ -92,8 +92,8 @@ struct Live {
     op_ids: HashMap<Uuid, i64>,
     op_order: VecDeque<Uuid>,
     pending: VecDeque<Pending>,
-    /// How many of `pending` (from the front) are being committed.
-    in_flight: usize,
+    /// The last seq handed to the commit slot.
+    submitted_upto: i64,
     retry_delay: Duration,
     retry_scheduled: bool,
     call: Vec<SessionId>,
@@ -115,6 +115,8 @@ pub struct Board {
     id: Arc<str>,
     shared: Arc<Shared>,
     persister: Addr<Persister>,
+    /// Where accepted ops wait for the persister (registered once loaded).
+    slot: CommitSlot,
     registry: Addr<Registry>,
     phase: Phase,
     last_activity: Instant,
@@ -132,6 +134,7 @@ impl Board {
             id,
             shared,
             persister,
+            slot: CommitSlot::default(),
             registry,
             phase: Phase::Loading,
             last_activity: Instant::now(),
@@ -176,6 +179,7 @@ impl Board {
                     }
                 }
                 log::info!("board {} loaded at seq {}", self.id, state.seq);
+                let seq = state.seq;
                 self.phase = Phase::Ready(Box::new(Live {
                     joined_at: HashMap::new(),
                     edit_token: b.row.edit_token,
@@ -188,7 +192,7 @@ impl Board {
                     op_ids,
                     op_order,
                     pending: VecDeque::new(),
-                    in_flight: 0,
+                    submitted_upto: seq,
                     retry_delay: RETRY_FIRST,
                     retry_scheduled: false,
                     call: Vec::new(),
@@ -197,6 +201,11 @@ impl Board {
                     draining: false,
                     drained: Vec::new(),
                 }));
+                self.persister.do_send(Register {
+                    board: self.id.clone(),
+                    slot: self.slot.clone(),
+                    answer_to: ctx.address().recipient(),
+                });
                 ctx.run_interval(IDLE_CHECK, |act, ctx| act.stop_if_idle(ctx));
             }
             Ok(None) => self.gone(Error::NotFound("no such board".into()), ctx),
@@ -414,6 +423,7 @@ impl Board {
                 event: applied.body,
             },
             change: applied.change,
+            accepted: Instant::now(),
             op_id: m.op_id,
             replies: m
                 .reference
@@ -426,70 +436,61 @@ impl Board {
         Ok(())
     }
 
-    /// Hands the pending events to the persister, unless a batch is in
-    /// flight or a retry is waiting.
-    fn submit(&mut self, ctx: &mut Context<Self>) {
+    /// Leaves the rows of the ops accepted since the last call in the
+    /// commit slot (unless a retry will refill it), and tells the persister
+    /// when the slot was empty.
+    fn submit(&mut self) {
         let id = self.id.clone();
         let Ok(live) = self.live() else { return };
-        if live.in_flight > 0 || live.retry_scheduled || live.pending.is_empty() {
+        if live.retry_scheduled {
             return;
         }
-        let n = live.pending.len().min(MAX_BATCH_EVENTS);
-        let batch = match build_batch(&id, live.pending.iter().take(n)) {
+        let upto = live.submitted_upto;
+        let fresh = live.pending.iter().skip_while(|p| p.event.seq <= upto);
+        let batch = match build_batch(&id, fresh) {
+            Ok(b) if !b.events.is_empty() => b,
+            Ok(_) => return,
+            Err(e) => {
+                log::error!("board {id}: cannot build a batch: {e}");
+                return;
+            }
+        };
+        live.submitted_upto = batch.last_seq;
+        let was_empty = {
+            let mut slot = persister::lock(&self.slot);
+            slot.push(batch);
+            slot.len() == 1
+        };
+        if was_empty {
+            self.persister.do_send(Ready { board: id });
+        }
+    }
+
+    /// A failed commit is tried again after a backoff: the slot is refilled
+    /// with everything not yet committed, and the persister resumes.
+    fn retry(&mut self) {
+        let id = self.id.clone();
+        let Ok(live) = self.live() else { return };
+        live.retry_scheduled = false;
+        let batch = match build_batch(&id, live.pending.iter()) {
             Ok(b) => b,
             Err(e) => {
                 log::error!("board {id}: cannot build a batch: {e}");
                 return;
             }
         };
-        live.in_flight = n;
-        let persist = self.persister.send(Persist { batch });
-        ctx.spawn(persist.into_actor(self).map(|res, act, ctx| {
-            let res = res.unwrap_or_else(|e| Err(Error::internal(format!("persister gone: {e}"))));
-            act.committed(res, ctx);
-        }));
+        let refill = if batch.events.is_empty() {
+            Vec::new()
+        } else {
+            live.submitted_upto = batch.last_seq;
+            vec![batch]
+        };
+        *persister::lock(&self.slot) = refill;
+        self.persister.do_send(Resume { board: id });
     }
 
-    /// A batch came back from the database.
-    fn committed(&mut self, res: Result<i64>, ctx: &mut Context<Self>) {
-        let id = self.id.clone();
-        let Ok(live) = self.live() else { return };
-        live.in_flight = 0;
-        match res {
-            Ok(upto) => {
-                live.retry_delay = RETRY_FIRST;
-                let mut done = Vec::new();
-                while live.pending.front().is_some_and(|p| p.event.seq <= upto) {
-                    if let Some(p) = live.pending.pop_front() {
-                        done.push(p);
-                    }
-                }
-                for p in done {
-                    self.publish(p);
-                }
-            }
-            Err(e) => {
-                let delay = live.retry_delay;
-                live.retry_delay = (delay * 2).min(RETRY_MAX);
-                live.retry_scheduled = true;
-                log::warn!(
-                    "board {id}: commit of {} event(s) failed ({e}); retrying in {delay:?}",
-                    live.pending.len()
-                );
-                ctx.run_later(delay, |act, ctx| {
-                    if let Ok(live) = act.live() {
-                        live.retry_scheduled = false;
-                    }
-                    act.submit(ctx);
-                });
-            }
-        }
-        self.after_commit(ctx);
-    }
-
-    fn after_commit(&mut self, ctx: &mut Context<Self>) {
+    fn after_commit(&mut self) {
         self.flush();
-        self.submit(ctx);
         if let Ok(live) = self.live() {
             if live.pending.is_empty() {
                 for w in live.drained.drain(..) {
@@ -504,6 +505,10 @@ impl Board {
     fn publish(&mut self, p: Pending) {
         let recovery_max = self.shared.config.recovery_max_events;
         let frame = ServerMessage::Event(&p.event).to_frame();
+        self.shared
+            .metrics
+            .op_commit_seconds
+            .observe(p.accepted.elapsed().as_secs_f64());
         let Ok(live) = self.live() else { return };
         live.committed.commit(p.event.seq, &p.change);
         live.log.push_back((p.event.seq, frame.clone()));
@@ -604,6 +609,10 @@ impl Actor for Board {
     }
 
     fn stopped(&mut self, _: &mut Context<Self>) {
+        self.persister.do_send(Forget {
+            board: self.id.clone(),
+            slot: self.slot.clone(),
+        });
         self.shared.metrics.boards.dec();
     }
 }
@@ -755,9 +764,9 @@ pub struct DurableOp {
 impl Handler<DurableOp> for Board {
     type Result = ();
 
-    fn handle(&mut self, m: DurableOp, ctx: &mut Context<Self>) {
+    fn handle(&mut self, m: DurableOp, _: &mut Context<Self>) {
         match self.apply_op(&m) {
-            Ok(()) => self.submit(ctx),
+            Ok(()) => self.submit(),
             Err(e) => self.reply_err(&m.session, m.reference.as_ref(), &e),
         }
         self.flush();
@@ -930,6 +939,41 @@ impl Handler<CallLeave> for Board {
         self.reply_ok(&m.session, m.reference.as_ref());
         self.broadcast(&ServerMessage::CallLeft { session: &m.session }.to_frame(), None);
         self.flush();
+    }
+}
+
+impl Handler<Committed> for Board {
+    type Result = ();
+
+    /// A batch came back from the database.
+    fn handle(&mut self, m: Committed, ctx: &mut Context<Self>) {
+        let id = self.id.clone();
+        let Ok(live) = self.live() else { return };
+        match m.result {
+            Ok(upto) => {
+                live.retry_delay = RETRY_FIRST;
+                let mut done = Vec::new();
+                while live.pending.front().is_some_and(|p| p.event.seq <= upto) {
+                    if let Some(p) = live.pending.pop_front() {
+                        done.push(p);
+                    }
+                }
+                for p in done {
+                    self.publish(p);
+                }
+            }
+            Err(e) => {
+                let delay = live.retry_delay;
+                live.retry_delay = (delay * 2).min(RETRY_MAX);
+                live.retry_scheduled = true;
+                log::warn!(
+                    "board {id}: commit of {} event(s) failed ({e}); retrying in {delay:?}",
+                    live.pending.len()
+                );
+                ctx.run_later(delay, |act, _| act.retry());
+            }
+        }
+        self.after_commit();
     }
 }
 
@@ -1126,12 +1170,7 @@ pub struct Restore {
 }
 
 impl Board {
-    fn admin_ops(
-        &mut self,
-        ops: Vec<Op>,
-        by: Author,
-        ctx: &mut Context<Self>,
-    ) -> ResponseActFuture<Self, Result<i64>> {
+    fn admin_ops(&mut self, ops: Vec<Op>, by: Author) -> ResponseActFuture<Self, Result<i64>> {
         let limits = self.shared.limits;
         let result = self.live().and_then(|live| {
             if ops.is_empty() {
@@ -1151,6 +1190,7 @@ impl Board {
                         event: applied.body,
                     },
                     change: applied.change,
+                    accepted: Instant::now(),
                     op_id: None,
                     replies: Vec::new(),
                     waiter: if i + 1 == n { tx.take() } else { None },
@@ -1158,7 +1198,7 @@ impl Board {
             }
             Ok(Ok(rx))
         });
-        self.submit(ctx);
+        self.submit();
         Box::pin(
             async move {
                 match result? {
@@ -1176,20 +1216,20 @@ impl Board {
 impl Handler<AdminOps> for Board {
     type Result = ResponseActFuture<Self, Result<i64>>;
 
-    fn handle(&mut self, m: AdminOps, ctx: &mut Context<Self>) -> Self::Result {
-        self.admin_ops(m.ops, m.by, ctx)
+    fn handle(&mut self, m: AdminOps, _: &mut Context<Self>) -> Self::Result {
+        self.admin_ops(m.ops, m.by)
     }
 }
 
 impl Handler<Restore> for Board {
     type Result = ResponseActFuture<Self, Result<i64>>;
 
-    fn handle(&mut self, m: Restore, ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, m: Restore, _: &mut Context<Self>) -> Self::Result {
         let ops = match self.live() {
             Ok(live) => crate::board::ops_to_reach(&live.ahead, &m.target),
             Err(e) => return Box::pin(actix::fut::ready(Err(e))),
         };
-        self.admin_ops(ops, m.by, ctx)
+        self.admin_ops(ops, m.by)
     }
 }
 

@@ -2,16 +2,17 @@
 //!
 //! `DbExecutor` runs on a `SyncArbiter` (its own threads), so no query ever
 //! blocks an async thread. `Persister` in front of it does the group
-//! commit: every board batch that arrives while earlier commits are in
-//! flight waits, and all of them go to the database together, in one
-//! transaction, as soon as an executor is free.
+//! commit: each open board leaves the rows of its accepted ops in its
+//! `CommitSlot`; a transaction takes every board's slot at once (at most
+//! one batch per board in flight, so a board's events commit in order),
+//! and transactions start at most once per `COMMIT_WINDOW` unless one is
+//! slow. What arrives meanwhile joins the next transaction.
 
-use std::collections::VecDeque;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
-use tokio::sync::oneshot;
 
 use crate::db::queries::{self, BoardBatch, LoadedBoard};
 use crate::db::{checkout, Pool};
@@ -112,19 +113,90 @@ fn committed_before(conn: &mut crate::db::DbConnection, b: &BoardBatch, e: Error
     }
 }
 
-/// A second transaction starts beside a running one only when this many
-/// board batches wait…
-const FULL_QUEUE: usize = 16;
-/// …or when the running one is this slow (a stalled fsync must not hold
-/// every board back).
-const SLOW_COMMIT: Duration = Duration::from_millis(5);
+/// Transactions start at most this often (unless one is slow): what
+/// arrives meanwhile joins the next one. Every transaction costs an fsync
+/// and, for every board in it, one socket write per member
+/// (docs/PERFORMANCE.md has the measurements behind the number).
+const COMMIT_WINDOW: Duration = Duration::from_millis(10);
+/// A transaction running this long gets another one beside it, for the
+/// boards that are not in it, so a stalled fsync does not hold them back.
+const SLOW_COMMIT: Duration = Duration::from_millis(25);
+
+/// Where a board leaves the rows of its newly accepted ops, oldest first,
+/// for the persister to take when a transaction starts. Sharing it (rather
+/// than sending each op) lets a board's newest ops into the very next
+/// transaction, even while an earlier batch of the board is committing.
+pub type CommitSlot = Arc<Mutex<Vec<BoardBatch>>>;
+
+/// Takes the slot's lock. A panic while holding it cannot leave the
+/// batches half-written (each push is whole), so a poisoned lock is used
+/// as it is.
+pub fn lock(slot: &CommitSlot) -> MutexGuard<'_, Vec<BoardBatch>> {
+    slot.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The outcome of a board's batch: the seq now committed, or the error.
+/// After an error the persister takes nothing more from the board's slot
+/// until the board sends `Resume`.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Committed {
+    pub result: Result<i64>,
+}
+
+/// A loaded board makes its slot known.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Register {
+    pub board: Arc<str>,
+    pub slot: CommitSlot,
+    pub answer_to: Recipient<Committed>,
+}
+
+/// A board's slot was empty and now holds a batch.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Ready {
+    pub board: Arc<str>,
+}
+
+/// After a failure the board refilled its slot with everything it has not
+/// seen committed: take from it again.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Resume {
+    pub board: Arc<str>,
+}
+
+/// A board stopped; its slot is forgotten (unless a newer one took its place).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Forget {
+    pub board: Arc<str>,
+    pub slot: CommitSlot,
+}
+
+/// What the persister knows of one board.
+struct Entry {
+    slot: CommitSlot,
+    answer_to: Recipient<Committed>,
+    /// A batch of this board is in a running transaction: the next one
+    /// waits for it (a board's events commit in seq order).
+    busy: bool,
+    /// Its last batch failed: wait for `Resume`.
+    halted: bool,
+}
 
 /// Group commit in front of the executors.
 pub struct Persister {
     executor: Addr<DbExecutor>,
-    queue: Vec<(BoardBatch, oneshot::Sender<Result<i64>>)>,
+    boards: HashMap<Arc<str>, Entry>,
+    /// Boards whose slot may hold a batch.
+    ready: HashSet<Arc<str>>,
     /// When each running transaction started, oldest first.
     running: VecDeque<Instant>,
+    /// When the latest transaction started.
+    last_start: Option<Instant>,
     max_in_flight: usize,
     recheck_scheduled: bool,
 }
@@ -134,56 +206,90 @@ impl Persister {
     pub fn new(executor: Addr<DbExecutor>, max_in_flight: usize) -> Self {
         Persister {
             executor,
-            queue: Vec::new(),
+            boards: HashMap::new(),
+            ready: HashSet::new(),
             running: VecDeque::new(),
+            last_start: None,
             max_in_flight: max_in_flight.max(1),
             recheck_scheduled: false,
         }
     }
 
-    /// Whether the queued batches should go to the database now: nothing
-    /// runs, or a slot is free and the queue is long or the oldest running
-    /// commit is slow. Otherwise they wait and join the next transaction.
-    fn should_start(&self) -> bool {
-        if self.queue.is_empty() || self.running.len() >= self.max_in_flight {
-            return false;
+    /// Whether a ready board could go into a transaction now.
+    fn takeable(&self, board: &Arc<str>) -> bool {
+        self.boards.get(board).is_some_and(|e| !e.busy && !e.halted)
+    }
+
+    /// How long until the next transaction may start: the rest of the
+    /// window since the last start when nothing runs, of `SLOW_COMMIT`
+    /// when one does. `None`: nothing to start, or no room.
+    fn wait(&self) -> Option<Duration> {
+        if self.running.len() >= self.max_in_flight || !self.ready.iter().any(|b| self.takeable(b)) {
+            return None;
         }
-        match self.running.front() {
-            None => true,
-            Some(oldest) => self.queue.len() >= FULL_QUEUE || oldest.elapsed() >= SLOW_COMMIT,
-        }
+        Some(match self.running.front() {
+            None => self
+                .last_start
+                .map_or(Duration::ZERO, |t| COMMIT_WINDOW.saturating_sub(t.elapsed())),
+            Some(oldest) => SLOW_COMMIT.saturating_sub(oldest.elapsed()),
+        })
     }
 
     fn dispatch(&mut self, ctx: &mut Context<Self>) {
-        while self.should_start() {
-            let (batches, waiters): (Vec<_>, Vec<_>) = std::mem::take(&mut self.queue).into_iter().unzip();
-            self.running.push_back(Instant::now());
-            let commit = self.executor.send(CommitBatches { batches });
-            ctx.spawn(commit.into_actor(self).map(move |res, act, ctx| {
-                act.running.pop_front();
-                match res {
-                    Ok(results) => {
-                        for (w, r) in waiters.into_iter().zip(results) {
-                            let _ = w.send(r);
-                        }
-                    }
-                    Err(e) => {
-                        let err = Error::internal(format!("database executor gone: {e}"));
-                        for w in waiters {
-                            let _ = w.send(Err(err.clone()));
-                        }
-                    }
-                }
-                act.dispatch(ctx);
-            }));
+        while self.wait() == Some(Duration::ZERO) {
+            self.start(ctx);
         }
-        if !self.queue.is_empty() && !self.recheck_scheduled && self.running.len() < self.max_in_flight {
+        if let Some(wait) = self.wait().filter(|_| !self.recheck_scheduled) {
             self.recheck_scheduled = true;
-            ctx.run_later(SLOW_COMMIT, |act, ctx| {
+            ctx.run_later(wait, |act, ctx| {
                 act.recheck_scheduled = false;
                 act.dispatch(ctx);
             });
         }
+    }
+
+    /// One transaction with the batch of every takeable ready board.
+    fn start(&mut self, ctx: &mut Context<Self>) {
+        let mut ids = Vec::new();
+        let mut batches = Vec::new();
+        for id in std::mem::take(&mut self.ready) {
+            let Some(entry) = self.boards.get_mut(&id) else {
+                continue;
+            };
+            if entry.busy || entry.halted {
+                self.ready.insert(id);
+                continue;
+            }
+            let chunks = std::mem::take(&mut *lock(&entry.slot));
+            if chunks.is_empty() {
+                continue;
+            }
+            entry.busy = true;
+            batches.push(BoardBatch::merge(chunks));
+            ids.push(id);
+        }
+        if batches.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        self.running.push_back(now);
+        self.last_start = Some(now);
+        let commit = self.executor.send(CommitBatches { batches });
+        ctx.spawn(commit.into_actor(self).map(move |res, act, ctx| {
+            act.running.pop_front();
+            let results = res.unwrap_or_else(|e| {
+                let err = Error::internal(format!("database executor gone: {e}"));
+                ids.iter().map(|_| Err(err.clone())).collect()
+            });
+            for (id, result) in ids.into_iter().zip(results) {
+                if let Some(entry) = act.boards.get_mut(&id) {
+                    entry.busy = false;
+                    entry.halted = result.is_err();
+                    entry.answer_to.do_send(Committed { result });
+                }
+            }
+            act.dispatch(ctx);
+        }));
     }
 }
 
@@ -191,24 +297,53 @@ impl Actor for Persister {
     type Context = Context<Self>;
 }
 
-/// Commits one board's batch; answers the seq now committed.
-#[derive(Message)]
-#[rtype(result = "Result<i64>")]
-pub struct Persist {
-    pub batch: BoardBatch,
+impl Handler<Register> for Persister {
+    type Result = ();
+
+    fn handle(&mut self, m: Register, _: &mut Context<Self>) {
+        let entry = Entry {
+            slot: m.slot,
+            answer_to: m.answer_to,
+            busy: false,
+            halted: false,
+        };
+        self.boards.insert(m.board, entry);
+    }
 }
 
-impl Handler<Persist> for Persister {
-    type Result = ResponseFuture<Result<i64>>;
+impl Handler<Ready> for Persister {
+    type Result = ();
 
-    fn handle(&mut self, m: Persist, ctx: &mut Context<Self>) -> Self::Result {
-        let (tx, rx) = oneshot::channel();
-        self.queue.push((m.batch, tx));
+    fn handle(&mut self, m: Ready, ctx: &mut Context<Self>) {
+        self.ready.insert(m.board);
         self.dispatch(ctx);
-        Box::pin(async move {
-            rx.await
-                .unwrap_or_else(|_| Err(Error::internal("persister dropped a batch")))
-        })
+    }
+}
+
+impl Handler<Resume> for Persister {
+    type Result = ();
+
+    fn handle(&mut self, m: Resume, ctx: &mut Context<Self>) {
+        if let Some(entry) = self.boards.get_mut(&m.board) {
+            entry.halted = false;
+        }
+        self.ready.insert(m.board);
+        self.dispatch(ctx);
+    }
+}
+
+impl Handler<Forget> for Persister {
+    type Result = ();
+
+    fn handle(&mut self, m: Forget, _: &mut Context<Self>) {
+        if self
+            .boards
+            .get(&m.board)
+            .is_some_and(|e| Arc::ptr_eq(&e.slot, &m.slot))
+        {
+            self.boards.remove(&m.board);
+            self.ready.remove(&m.board);
+        }
     }
 }
 

@@ -1,5 +1,7 @@
 //! Every query corkboard runs, written once for both backends.
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 
 use super::schema::{admins, boards, events, op_ids, stickers};
@@ -155,6 +157,42 @@ pub struct BoardBatch {
     pub upserts: Vec<StickerRow>,
     /// Stickers the batch deletes.
     pub deletes: Vec<String>,
+}
+
+impl BoardBatch {
+    /// One batch from consecutive batches of the same board, oldest first:
+    /// every event and op_id, and for each sticker its last change only
+    /// (one multi-row upsert may touch a row once).
+    pub fn merge(mut chunks: Vec<BoardBatch>) -> BoardBatch {
+        if chunks.len() == 1 {
+            return chunks.pop().unwrap_or_default();
+        }
+        let mut out = BoardBatch::default();
+        // sticker id → its last change: Some(row) upserts, None deletes
+        let mut last: HashMap<String, Option<StickerRow>> = HashMap::new();
+        let mut order: Vec<String> = Vec::new();
+        for b in chunks {
+            out.board_id = b.board_id;
+            out.last_seq = b.last_seq;
+            out.title = b.title.or(out.title);
+            out.events.extend(b.events);
+            out.op_ids.extend(b.op_ids);
+            let changes = b.upserts.into_iter().map(|r| (r.id.clone(), Some(r)));
+            for (id, change) in changes.chain(b.deletes.into_iter().map(|id| (id, None))) {
+                if last.insert(id.clone(), change).is_none() {
+                    order.push(id);
+                }
+            }
+        }
+        for id in order {
+            match last.remove(&id) {
+                Some(Some(row)) => out.upserts.push(row),
+                Some(None) => out.deletes.push(id),
+                None => {}
+            }
+        }
+        out
+    }
 }
 
 /// A board as it is loaded into its actor.
@@ -430,7 +468,6 @@ pub struct BoardSummary {
 /// recently active first.
 pub fn board_summaries(conn: &mut DbConnection, search: &str) -> Result<Vec<BoardSummary>> {
     use diesel::dsl::{count_star, max};
-    use std::collections::HashMap;
     let rows: Vec<BoardRow> = boards::table.select(BoardRow::as_select()).load(conn)?;
     let stickers: HashMap<String, i64> = stickers::table
         .group_by(stickers::board_id)
@@ -540,4 +577,66 @@ pub fn import_board(
         }
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: &str, x: f64) -> StickerRow {
+        StickerRow {
+            board_id: "b".into(),
+            id: id.into(),
+            x,
+            y: 0.0,
+            w: 1.0,
+            h: 1.0,
+            z: 0.0,
+            color: "#ffffff".into(),
+            text: String::new(),
+            version: 1,
+            updated_at: String::new(),
+        }
+    }
+
+    fn event(seq: i64) -> EventRow {
+        EventRow {
+            board_id: "b".into(),
+            seq,
+            kind: "k".into(),
+            payload: "{}".into(),
+            author_session: "s".into(),
+            author_name: "n".into(),
+            at: "t".into(),
+        }
+    }
+
+    #[test]
+    fn merged_batches_keep_every_event_and_each_stickers_last_change() {
+        let first = BoardBatch {
+            board_id: "b".into(),
+            last_seq: 2,
+            title: Some("one".into()),
+            events: vec![event(1), event(2)],
+            upserts: vec![row("a", 1.0), row("c", 1.0)],
+            deletes: vec!["d".into()],
+            ..Default::default()
+        };
+        let second = BoardBatch {
+            board_id: "b".into(),
+            last_seq: 4,
+            events: vec![event(3), event(4)],
+            upserts: vec![row("a", 2.0), row("d", 2.0)],
+            deletes: vec!["c".into()],
+            ..Default::default()
+        };
+        let m = BoardBatch::merge(vec![first, second]);
+        assert_eq!(m.board_id, "b");
+        assert_eq!(m.last_seq, 4);
+        assert_eq!(m.title.as_deref(), Some("one"));
+        assert_eq!(m.events.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2, 3, 4]);
+        let upserts: Vec<_> = m.upserts.iter().map(|r| (r.id.as_str(), r.x)).collect();
+        assert_eq!(upserts, [("a", 2.0), ("d", 2.0)]);
+        assert_eq!(m.deletes, ["c"]);
+    }
 }
