@@ -117,7 +117,7 @@ fn committed_before(conn: &mut crate::db::DbConnection, b: &BoardBatch, e: Error
 /// arrives meanwhile joins the next one. Every transaction costs an fsync
 /// and, for every board in it, one socket write per member
 /// (docs/PERFORMANCE.md has the measurements behind the number).
-const COMMIT_WINDOW: Duration = Duration::from_millis(10);
+const COMMIT_WINDOW: Duration = Duration::from_millis(5);
 /// A transaction running this long gets another one beside it, for the
 /// boards that are not in it, so a stalled fsync does not hold them back.
 const SLOW_COMMIT: Duration = Duration::from_millis(25);
