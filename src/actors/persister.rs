@@ -72,7 +72,14 @@ impl Handler<CommitBatches> for DbExecutor {
         let events: usize = m.batches.iter().map(|b| b.events.len()).sum();
         match queries::commit_batches(&mut conn, &m.batches) {
             Ok(()) => {
-                metrics.commit_seconds.observe(started.elapsed().as_secs_f64());
+                let took = started.elapsed();
+                metrics.commit_seconds.observe(took.as_secs_f64());
+                if took >= SLOW_COMMIT_LOG {
+                    log::warn!(
+                        "slow commit: {events} event(s) of {} board(s) took {took:?}",
+                        m.batches.len()
+                    );
+                }
                 metrics.commit_batch_events.observe(events as f64);
                 metrics.events_committed.inc_by(events as u64);
                 m.batches.iter().map(|b| Ok(b.last_seq)).collect()
@@ -112,6 +119,9 @@ fn committed_before(conn: &mut crate::db::DbConnection, b: &BoardBatch, e: Error
         _ => Err(e),
     }
 }
+
+/// A commit this slow is logged (warn): it holds back every board in it.
+const SLOW_COMMIT_LOG: Duration = Duration::from_millis(100);
 
 /// Transactions start at most this often (unless one is slow): what
 /// arrives meanwhile joins the next one. Every transaction costs an fsync
