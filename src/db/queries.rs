@@ -322,18 +322,16 @@ pub fn commit_batches(conn: &mut DbConnection, batches: &[BoardBatch]) -> Result
         // row); instead the boards are checked, and on Postgres share-locked
         // against a concurrent delete_board, once per transaction.
         let ids: Vec<&str> = batches.iter().map(|b| b.board_id.as_str()).collect();
-        let present: Vec<String> = match conn {
-            DbConnection::Postgres(c) => boards::table
-                .filter(boards::id.eq_any(&ids))
-                .select(boards::id)
-                .for_key_share()
-                .load(c)?,
-            DbConnection::Sqlite(c) => boards::table
-                .filter(boards::id.eq_any(&ids))
-                .select(boards::id)
-                .load(c)?,
-        };
-        if let Some(gone) = ids.iter().find(|id| !present.iter().any(|p| p == *id)) {
+        let mut present = std::collections::HashSet::with_capacity(ids.len());
+        for chunk in ids.chunks(ROWS_PER_INSERT) {
+            let query = boards::table.filter(boards::id.eq_any(chunk)).select(boards::id);
+            let found: Vec<String> = match conn {
+                DbConnection::Postgres(c) => query.for_key_share().load(c)?,
+                DbConnection::Sqlite(c) => query.load(c)?,
+            };
+            present.extend(found);
+        }
+        if let Some(gone) = ids.iter().find(|id| !present.contains(**id)) {
             return Err(Error::NotFound(format!("board {gone} was deleted")));
         }
         let events: Vec<&EventRow> = batches.iter().flat_map(|b| &b.events).collect();
