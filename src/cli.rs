@@ -7,7 +7,7 @@ use crate::db::{self, queries};
 
 /// Runs an admin command; the message to print, or the error.
 pub fn admin(args: AdminArgs) -> Result<String, String> {
-    let (_, pool) = db::connect(&args.database_url, 2)?;
+    let (_, pool) = db::connect(&args.database.url, 2)?;
     let mut conn = db::checkout(&pool).map_err(|e| e.to_string())?;
     let fail = |e: crate::error::Error| e.public_message();
     match args.command {

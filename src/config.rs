@@ -24,16 +24,24 @@ pub enum Command {
 /// `corkboard admin …`
 #[derive(Debug, Args)]
 pub struct AdminArgs {
-    /// The database, as for `serve`.
+    #[command(flatten)]
+    pub database: Database,
+    #[command(subcommand)]
+    pub command: AdminCommand,
+}
+
+/// The database, for `serve` and `admin` alike.
+#[derive(Debug, Clone, Args)]
+pub struct Database {
+    /// postgres://… or postgresql://… selects Postgres; sqlite://PATH,
+    /// sqlite:PATH or a bare path selects an SQLite file.
     #[arg(
-        long,
+        long = "database-url",
         env = "DATABASE_URL",
         default_value = "corkboard.db",
         hide_env_values = true
     )]
-    pub database_url: String,
-    #[command(subcommand)]
-    pub command: AdminCommand,
+    pub url: String,
 }
 
 /// An admin account command.
@@ -54,15 +62,8 @@ pub struct Config {
     /// Address to listen on (host:port; port 0 picks a free one).
     #[arg(long, env = "CORKBOARD_BIND", default_value = "127.0.0.1:8080")]
     pub bind: String,
-    /// postgres://… or postgresql://… selects Postgres; sqlite://PATH,
-    /// sqlite:PATH or a bare path selects an SQLite file.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "corkboard.db",
-        hide_env_values = true
-    )]
-    pub database_url: String,
+    #[command(flatten)]
+    pub database: Database,
     /// Milliseconds between WebSocket pings.
     #[arg(long, env = "CORKBOARD_HEARTBEAT_INTERVAL_MS", default_value_t = 5000)]
     pub heartbeat_interval_ms: u64,

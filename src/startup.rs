@@ -28,7 +28,7 @@ impl Application {
     /// Connects to the database (migrating it), starts the actors and binds
     /// the listener. Fails at once on a bad database URL or address.
     pub async fn build(config: Config) -> Result<Self, String> {
-        let url = config.database_url.clone();
+        let url = config.database.url.clone();
         let pool_size = config.db_pool_size;
         let (backend, pool) = web::block(move || db::connect(&url, pool_size))
             .await

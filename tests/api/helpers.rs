@@ -118,7 +118,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
 /// Spawns an app with exactly these settings.
 pub async fn spawn_config(config: Config) -> TestApp {
     let _ = env_logger::builder().is_test(true).try_init();
-    let db_url = config.database_url.clone();
+    let db_url = config.database.url.clone();
     let app = Application::build(config).await.expect("the app builds");
     let addr = format!("127.0.0.1:{}", app.port());
     actix_web::rt::spawn(app.run_until_stopped());
