@@ -121,6 +121,9 @@ pub struct Config {
     /// HTTP worker threads (0: one per core).
     #[arg(long, env = "CORKBOARD_WORKERS", default_value_t = 0)]
     pub workers: usize,
+    /// Directory of the page's CSS and JavaScript, served at /static.
+    #[arg(long, env = "CORKBOARD_STATIC_DIR", default_value = "static")]
+    pub static_dir: String,
 }
 
 fn parse_ice_servers(s: &str) -> Result<Value, String> {

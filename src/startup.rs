@@ -68,6 +68,13 @@ impl Application {
             web::Data::new(registry.clone()),
             web::Data::new(shared.clone()),
         );
+        let static_dir = shared.config.static_dir.clone();
+        if !std::path::Path::new(&static_dir).is_dir() {
+            log::warn!(
+                "static directory {static_dir:?} not found: the board page will have no CSS or JavaScript \
+                 (run from the project root or set CORKBOARD_STATIC_DIR)"
+            );
+        }
         let login_limits = web::Data::new(crate::http::admin::LoginLimits::new());
         let (session_key, cookie_secure) = (
             crate::http::admin::session_key(&shared),
@@ -94,7 +101,7 @@ impl Application {
                 .app_data(data_shared.clone())
                 .app_data(login_limits.clone())
                 .service(crate::http::admin::scope(session_key.clone(), cookie_secure))
-                .configure(crate::http::routes)
+                .configure(|cfg| crate::http::routes(cfg, &static_dir))
         })
         .workers(workers)
         .tcp_nodelay(true)

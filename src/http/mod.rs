@@ -72,7 +72,7 @@ where
 }
 
 /// Every route.
-pub fn routes(cfg: &mut web::ServiceConfig) {
+pub fn routes(cfg: &mut web::ServiceConfig, static_dir: &str) {
     cfg.app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(|e, _| {
         let err = match &e {
             actix_web::error::JsonPayloadError::Overflow { .. }
@@ -93,7 +93,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .service(ws::connect)
     .service(pages::home)
     .service(pages::board)
-    .service(actix_files::Files::new("/static", "static"))
+    .service(actix_files::Files::new("/static", static_dir))
     .default_service(web::to(|| async {
         Err::<HttpResponse, _>(Error::NotFound("no such route".into()))
     }));
