@@ -95,33 +95,19 @@ async fn health_and_metrics(backend: Backend) {
 #[actix_web::test]
 async fn static_files_come_from_the_configured_directory() {
     let app = spawn_app(Backend::Sqlite).await;
-    let res = app
-        .http
-        .get(app.url("/static/css/app.css"))
-        .send()
-        .await
-        .expect("GET");
-    assert_eq!(res.status().as_u16(), 200, "the default is ./static");
+    let (status, _) = app.get_text("/static/css/app.css").await;
+    assert_eq!(status, 200, "the default is ./static");
 
     let dir = std::env::temp_dir().join(format!("corkboard-static-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("mkdir");
     std::fs::write(dir.join("probe.txt"), "from elsewhere").expect("write");
     let path = dir.to_string_lossy().into_owned();
     let app = spawn_app_with(Backend::Sqlite, move |c| c.static_dir = path).await;
-    let mut res = app
-        .http
-        .get(app.url("/static/probe.txt"))
-        .send()
-        .await
-        .expect("GET");
-    assert_eq!(res.status().as_u16(), 200);
-    assert_eq!(res.body().await.expect("body").as_ref(), b"from elsewhere");
-    let res = app
-        .http
-        .get(app.url("/static/css/app.css"))
-        .send()
-        .await
-        .expect("GET");
-    assert_eq!(res.status().as_u16(), 404, "./static is no longer served");
+    assert_eq!(
+        app.get_text("/static/probe.txt").await,
+        (200, "from elsewhere".to_owned())
+    );
+    let (status, _) = app.get_text("/static/css/app.css").await;
+    assert_eq!(status, 404, "./static is no longer served");
     let _ = std::fs::remove_dir_all(&dir);
 }
