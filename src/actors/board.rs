@@ -1235,14 +1235,13 @@ impl Handler<Restore> for Board {
     }
 }
 
-/// Builds one board's batch from its oldest pending events.
+/// Builds one board's batch from consecutive pending events.
 fn build_batch<'a>(board_id: &str, pending: impl Iterator<Item = &'a Pending>) -> Result<BoardBatch> {
     let mut batch = BoardBatch {
         board_id: board_id.to_owned(),
         ..BoardBatch::default()
     };
-    // The last change of each sticker wins.
-    let mut touched: HashMap<Uuid, Option<&Sticker>> = HashMap::new();
+    let mut changes = Vec::new();
     for p in pending {
         batch.events.push(EventRow::new(board_id, &p.event)?);
         if let Some(op_id) = p.op_id {
@@ -1253,23 +1252,14 @@ fn build_batch<'a>(board_id: &str, pending: impl Iterator<Item = &'a Pending>) -
             });
         }
         match &p.change {
-            Change::Upsert(s) => {
-                touched.insert(s.id, Some(s));
-            }
-            Change::Delete(id) => {
-                touched.insert(*id, None);
-            }
+            Change::Upsert(s) => changes.push((s.id.to_string(), Some(StickerRow::new(board_id, s)))),
+            Change::Delete(id) => changes.push((id.to_string(), None)),
             Change::Title(t) => batch.title = Some(t.clone()),
             Change::Nothing => {}
         }
         batch.last_seq = p.event.seq;
     }
-    for (id, s) in touched {
-        match s {
-            Some(s) => batch.upserts.push(StickerRow::new(board_id, s)),
-            None => batch.deletes.push(id.to_string()),
-        }
-    }
+    batch.set_sticker_changes(changes);
     Ok(batch)
 }
 

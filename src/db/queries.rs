@@ -161,37 +161,45 @@ pub struct BoardBatch {
 
 impl BoardBatch {
     /// One batch from consecutive batches of the same board, oldest first:
-    /// every event and op_id, and for each sticker its last change only
-    /// (one multi-row upsert may touch a row once).
+    /// every event and op_id, and each sticker's last change.
     pub fn merge(mut chunks: Vec<BoardBatch>) -> BoardBatch {
         if chunks.len() == 1 {
             return chunks.pop().unwrap_or_default();
         }
         let mut out = BoardBatch::default();
-        // sticker id → its last change: Some(row) upserts, None deletes
-        let mut last: HashMap<String, Option<StickerRow>> = HashMap::new();
-        let mut order: Vec<String> = Vec::new();
+        let mut changes = Vec::new();
         for b in chunks {
             out.board_id = b.board_id;
             out.last_seq = b.last_seq;
             out.title = b.title.or(out.title);
             out.events.extend(b.events);
             out.op_ids.extend(b.op_ids);
-            let changes = b.upserts.into_iter().map(|r| (r.id.clone(), Some(r)));
-            for (id, change) in changes.chain(b.deletes.into_iter().map(|id| (id, None))) {
-                if last.insert(id.clone(), change).is_none() {
-                    order.push(id);
-                }
+            // a batch's upserts and deletes name different stickers
+            changes.extend(b.upserts.into_iter().map(|r| (r.id.clone(), Some(r))));
+            changes.extend(b.deletes.into_iter().map(|id| (id, None)));
+        }
+        out.set_sticker_changes(changes);
+        out
+    }
+
+    /// Sets the sticker rows from changes in the order they were made
+    /// (`Some(row)` upserts, `None` deletes): only each sticker's last
+    /// change is kept, since one multi-row upsert may touch a row once.
+    pub fn set_sticker_changes(&mut self, changes: impl IntoIterator<Item = (String, Option<StickerRow>)>) {
+        let mut last: HashMap<String, Option<StickerRow>> = HashMap::new();
+        let mut order = Vec::new();
+        for (id, change) in changes {
+            if last.insert(id.clone(), change).is_none() {
+                order.push(id);
             }
         }
         for id in order {
             match last.remove(&id) {
-                Some(Some(row)) => out.upserts.push(row),
-                Some(None) => out.deletes.push(id),
+                Some(Some(row)) => self.upserts.push(row),
+                Some(None) => self.deletes.push(id),
                 None => {}
             }
         }
-        out
     }
 }
 
