@@ -447,15 +447,8 @@ impl Board {
         if live.retry_scheduled {
             return;
         }
-        let upto = live.submitted_upto;
-        let fresh = live.pending.iter().skip_while(|p| p.event.seq <= upto);
-        let batch = match build_batch(&id, fresh) {
-            Ok(b) if !b.events.is_empty() => b,
-            Ok(_) => return,
-            Err(e) => {
-                log::error!("board {id}: cannot build a batch: {e}");
-                return;
-            }
+        let Ok(Some(batch)) = batch_after(&id, &live.pending, live.submitted_upto) else {
+            return;
         };
         live.submitted_upto = batch.last_seq;
         let was_empty = {
@@ -470,24 +463,19 @@ impl Board {
 
     /// A failed commit is tried again after a backoff: the slot is refilled
     /// with everything not yet committed, and the persister resumes.
-    fn retry(&mut self) {
+    fn retry(&mut self, ctx: &mut Context<Self>) {
         let id = self.id.clone();
         let Ok(live) = self.live() else { return };
+        let Ok(batch) = batch_after(&id, &live.pending, live.committed.seq) else {
+            // stay halted; try again later
+            ctx.run_later(live.retry_delay, |act, ctx| act.retry(ctx));
+            return;
+        };
         live.retry_scheduled = false;
-        let batch = match build_batch(&id, live.pending.iter()) {
-            Ok(b) => b,
-            Err(e) => {
-                log::error!("board {id}: cannot build a batch: {e}");
-                return;
-            }
-        };
-        let refill = if batch.events.is_empty() {
-            Vec::new()
-        } else {
-            live.submitted_upto = batch.last_seq;
-            vec![batch]
-        };
-        *persister::lock(&self.slot) = refill;
+        if let Some(b) = &batch {
+            live.submitted_upto = b.last_seq;
+        }
+        *persister::lock(&self.slot) = batch.into_iter().collect();
         self.persister.do_send(Resume { board: id });
     }
 
@@ -972,7 +960,7 @@ impl Handler<Committed> for Board {
                     "board {id}: commit of {} event(s) failed ({e}); retrying in {delay:?}",
                     live.pending.len()
                 );
-                ctx.run_later(delay, |act, _| act.retry());
+                ctx.run_later(delay, |act, ctx| act.retry(ctx));
             }
         }
         self.after_commit();
@@ -1232,6 +1220,19 @@ impl Handler<Restore> for Board {
             Err(e) => return Box::pin(actix::fut::ready(Err(e))),
         };
         self.admin_ops(ops, m.by)
+    }
+}
+
+/// The batch of the pending events after seq `after`, if any. An event
+/// that cannot be turned into a row is logged and answered `Err`.
+fn batch_after(board_id: &str, pending: &VecDeque<Pending>, after: i64) -> Result<Option<BoardBatch>> {
+    let fresh = pending.iter().skip_while(|p| p.event.seq <= after);
+    match build_batch(board_id, fresh) {
+        Ok(b) => Ok((!b.events.is_empty()).then_some(b)),
+        Err(e) => {
+            log::error!("board {board_id}: cannot build a batch: {e}");
+            Err(e)
+        }
     }
 }
 
