@@ -118,6 +118,11 @@ pub struct Config {
     /// Database connections in the pool.
     #[arg(long, env = "CORKBOARD_DB_POOL_SIZE", default_value_t = 10)]
     pub db_pool_size: u32,
+    /// Milliseconds a transaction waits after the previous one started, so
+    /// that more ops commit together: fewer fsyncs and socket writes, at
+    /// the cost of latency (docs/PERFORMANCE.md).
+    #[arg(long, env = "CORKBOARD_COMMIT_WINDOW_MS", default_value_t = 5)]
+    pub commit_window_ms: u64,
     /// HTTP worker threads (0: one per core).
     #[arg(long, env = "CORKBOARD_WORKERS", default_value_t = 0)]
     pub workers: usize,

@@ -57,7 +57,8 @@ impl Application {
                 shared: shared.clone(),
             })
         };
-        let persister = Persister::new(executor, in_flight).start();
+        let window = Duration::from_millis(shared.config.commit_window_ms);
+        let persister = Persister::new(executor, window, in_flight).start();
         let registry = Registry::new(shared.clone(), persister).start();
 
         let listener = TcpListener::bind(&shared.config.bind)

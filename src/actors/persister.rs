@@ -5,7 +5,7 @@
 //! commit: each open board leaves the rows of its accepted ops in its
 //! `CommitSlot`; a transaction takes every board's slot at once (at most
 //! one batch per board in flight, so a board's events commit in order),
-//! and transactions start at most once per `COMMIT_WINDOW` unless one is
+//! and transactions start at most once per commit window unless one is
 //! slow. What arrives meanwhile joins the next transaction.
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -123,11 +123,6 @@ fn committed_before(conn: &mut crate::db::DbConnection, b: &BoardBatch, e: Error
 /// A commit this slow is logged (warn): it holds back every board in it.
 const SLOW_COMMIT_LOG: Duration = Duration::from_millis(100);
 
-/// Transactions start at most this often (unless one is slow): what
-/// arrives meanwhile joins the next one. Every transaction costs an fsync
-/// and, for every board in it, one socket write per member
-/// (docs/PERFORMANCE.md has the measurements behind the number).
-const COMMIT_WINDOW: Duration = Duration::from_millis(5);
 /// A transaction running this long gets another one beside it, for the
 /// boards that are not in it, so a stalled fsync does not hold them back.
 const SLOW_COMMIT: Duration = Duration::from_millis(25);
@@ -207,19 +202,25 @@ pub struct Persister {
     running: VecDeque<Instant>,
     /// When the latest transaction started.
     last_start: Option<Instant>,
+    /// Transactions start at most this often (unless one is slow): what
+    /// arrives meanwhile joins the next one. Every transaction costs an
+    /// fsync and, for every board in it, one socket write per member.
+    window: Duration,
     max_in_flight: usize,
     recheck_scheduled: bool,
 }
 
 impl Persister {
-    /// A persister that keeps at most `max_in_flight` transactions open.
-    pub fn new(executor: Addr<DbExecutor>, max_in_flight: usize) -> Self {
+    /// A persister that starts a transaction at most once per `window`
+    /// (unless one is slow) and keeps at most `max_in_flight` open.
+    pub fn new(executor: Addr<DbExecutor>, window: Duration, max_in_flight: usize) -> Self {
         Persister {
             executor,
             boards: HashMap::new(),
             ready: HashSet::new(),
             running: VecDeque::new(),
             last_start: None,
+            window,
             max_in_flight: max_in_flight.max(1),
             recheck_scheduled: false,
         }
@@ -240,7 +241,7 @@ impl Persister {
         Some(match self.running.front() {
             None => self
                 .last_start
-                .map_or(Duration::ZERO, |t| COMMIT_WINDOW.saturating_sub(t.elapsed())),
+                .map_or(Duration::ZERO, |t| self.window.saturating_sub(t.elapsed())),
             Some(oldest) => SLOW_COMMIT.saturating_sub(oldest.elapsed()),
         })
     }

@@ -1,4 +1,5 @@
-//! Every query corkboard runs, written once for both backends.
+//! Every query corkboard runs, written once for both backends but for the
+//! group commit's inserts, which Postgres takes as arrays (`pg_bulk`).
 
 use std::collections::HashMap;
 
@@ -343,48 +344,43 @@ pub fn commit_batches(conn: &mut DbConnection, batches: &[BoardBatch]) -> Result
             return Err(Error::NotFound(format!("board {gone} was deleted")));
         }
         let events: Vec<&EventRow> = batches.iter().flat_map(|b| &b.events).collect();
-        for chunk in events.chunks(ROWS_PER_INSERT) {
-            on_backend!(conn, |c| diesel::insert_into(events::table)
-                .values(chunk.to_vec())
-                .execute(c))?;
-        }
         let op_ids: Vec<&OpIdRow> = batches.iter().flat_map(|b| &b.op_ids).collect();
-        for chunk in op_ids.chunks(ROWS_PER_INSERT) {
-            on_backend!(conn, |c| diesel::insert_into(op_ids::table)
-                .values(chunk.to_vec())
-                .execute(c))?;
-        }
         let upserts: Vec<&StickerRow> = batches.iter().flat_map(|b| &b.upserts).collect();
-        // SQLite takes an upsert one row at a time, Postgres many at once.
-        macro_rules! upsert {
-            ($c:expr, $values:expr) => {
-                diesel::insert_into(stickers::table)
-                    .values($values)
-                    .on_conflict((stickers::board_id, stickers::id))
-                    .do_update()
-                    .set((
-                        stickers::x.eq(excluded(stickers::x)),
-                        stickers::y.eq(excluded(stickers::y)),
-                        stickers::w.eq(excluded(stickers::w)),
-                        stickers::h.eq(excluded(stickers::h)),
-                        stickers::z.eq(excluded(stickers::z)),
-                        stickers::color.eq(excluded(stickers::color)),
-                        stickers::text.eq(excluded(stickers::text)),
-                        stickers::version.eq(excluded(stickers::version)),
-                        stickers::updated_at.eq(excluded(stickers::updated_at)),
-                    ))
-                    .execute($c)
-            };
-        }
         match conn {
             DbConnection::Postgres(c) => {
-                for chunk in upserts.chunks(ROWS_PER_INSERT) {
-                    upsert!(c, chunk.to_vec())?;
-                }
+                pg_bulk::insert_events(c, &events)?;
+                pg_bulk::insert_op_ids(c, &op_ids)?;
+                pg_bulk::upsert_stickers(c, &upserts)?;
             }
             DbConnection::Sqlite(c) => {
+                for chunk in events.chunks(ROWS_PER_INSERT) {
+                    diesel::insert_into(events::table)
+                        .values(chunk.to_vec())
+                        .execute(c)?;
+                }
+                for chunk in op_ids.chunks(ROWS_PER_INSERT) {
+                    diesel::insert_into(op_ids::table)
+                        .values(chunk.to_vec())
+                        .execute(c)?;
+                }
+                // SQLite takes an upsert one row at a time.
                 for row in upserts {
-                    upsert!(c, row)?;
+                    diesel::insert_into(stickers::table)
+                        .values(row)
+                        .on_conflict((stickers::board_id, stickers::id))
+                        .do_update()
+                        .set((
+                            stickers::x.eq(excluded(stickers::x)),
+                            stickers::y.eq(excluded(stickers::y)),
+                            stickers::w.eq(excluded(stickers::w)),
+                            stickers::h.eq(excluded(stickers::h)),
+                            stickers::z.eq(excluded(stickers::z)),
+                            stickers::color.eq(excluded(stickers::color)),
+                            stickers::text.eq(excluded(stickers::text)),
+                            stickers::version.eq(excluded(stickers::version)),
+                            stickers::updated_at.eq(excluded(stickers::updated_at)),
+                        ))
+                        .execute(c)?;
                 }
             }
         }
@@ -404,6 +400,90 @@ pub fn commit_batches(conn: &mut DbConnection, batches: &[BoardBatch]) -> Result
         }
         Ok(())
     })
+}
+
+/// The rows of a group commit on Postgres: one statement per table, each
+/// column bound as one array and spread into rows by `unnest`. The text of
+/// each statement never changes, so Postgres parses and plans it in
+/// microseconds, where a multi-row INSERT with a parameter per value (a
+/// new statement for every batch size) cost it more than the rows
+/// themselves (docs/PERFORMANCE.md). The columns are those of `schema.rs`.
+mod pg_bulk {
+    use diesel::pg::PgConnection;
+    use diesel::sql_types::{Array, BigInt, Double, Text};
+    use diesel::{QueryResult, RunQueryDsl};
+
+    use super::{EventRow, OpIdRow, StickerRow};
+
+    /// One column of `rows`, for one array parameter.
+    fn column<'a, R, T>(rows: &[&'a R], field: impl Fn(&'a R) -> T) -> Vec<T> {
+        rows.iter().map(|&r| field(r)).collect()
+    }
+
+    pub fn insert_events(c: &mut PgConnection, rows: &[&EventRow]) -> QueryResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        diesel::sql_query(
+            "INSERT INTO events (board_id, seq, kind, payload, author_session, author_name, at) \
+             SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[], \
+             $6::text[], $7::text[])",
+        )
+        .bind::<Array<Text>, _>(column(rows, |r| r.board_id.as_str()))
+        .bind::<Array<BigInt>, _>(column(rows, |r| r.seq))
+        .bind::<Array<Text>, _>(column(rows, |r| r.kind.as_str()))
+        .bind::<Array<Text>, _>(column(rows, |r| r.payload.as_str()))
+        .bind::<Array<Text>, _>(column(rows, |r| r.author_session.as_str()))
+        .bind::<Array<Text>, _>(column(rows, |r| r.author_name.as_str()))
+        .bind::<Array<Text>, _>(column(rows, |r| r.at.as_str()))
+        .execute(c)
+        .map(drop)
+    }
+
+    pub fn insert_op_ids(c: &mut PgConnection, rows: &[&OpIdRow]) -> QueryResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        diesel::sql_query(
+            "INSERT INTO op_ids (board_id, seq, op_id) \
+             SELECT * FROM unnest($1::text[], $2::int8[], $3::text[])",
+        )
+        .bind::<Array<Text>, _>(column(rows, |r| r.board_id.as_str()))
+        .bind::<Array<BigInt>, _>(column(rows, |r| r.seq))
+        .bind::<Array<Text>, _>(column(rows, |r| r.op_id.as_str()))
+        .execute(c)
+        .map(drop)
+    }
+
+    /// Each sticker at most once (`BoardBatch` keeps each sticker's last
+    /// change): ON CONFLICT cannot update one row twice in a statement.
+    pub fn upsert_stickers(c: &mut PgConnection, rows: &[&StickerRow]) -> QueryResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        diesel::sql_query(
+            "INSERT INTO stickers (board_id, id, x, y, w, h, z, color, text, version, updated_at) \
+             SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], \
+             $5::float8[], $6::float8[], $7::float8[], $8::text[], $9::text[], $10::int8[], \
+             $11::text[]) \
+             ON CONFLICT (board_id, id) DO UPDATE SET x = excluded.x, y = excluded.y, \
+             w = excluded.w, h = excluded.h, z = excluded.z, color = excluded.color, \
+             text = excluded.text, version = excluded.version, updated_at = excluded.updated_at",
+        )
+        .bind::<Array<Text>, _>(column(rows, |r| r.board_id.as_str()))
+        .bind::<Array<Text>, _>(column(rows, |r| r.id.as_str()))
+        .bind::<Array<Double>, _>(column(rows, |r| r.x))
+        .bind::<Array<Double>, _>(column(rows, |r| r.y))
+        .bind::<Array<Double>, _>(column(rows, |r| r.w))
+        .bind::<Array<Double>, _>(column(rows, |r| r.h))
+        .bind::<Array<Double>, _>(column(rows, |r| r.z))
+        .bind::<Array<Text>, _>(column(rows, |r| r.color.as_str()))
+        .bind::<Array<Text>, _>(column(rows, |r| r.text.as_str()))
+        .bind::<Array<BigInt>, _>(column(rows, |r| r.version))
+        .bind::<Array<Text>, _>(column(rows, |r| r.updated_at.as_str()))
+        .execute(c)
+        .map(drop)
+    }
 }
 
 /// Whether the database answers.

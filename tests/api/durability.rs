@@ -12,10 +12,40 @@ use serde_json::{json, Value};
 use crate::helpers::*;
 
 crate::on_both_backends!(
+    ops_within_the_commit_window_share_one_transaction,
     kill_9_loses_nothing_acknowledged,
     sigterm_flushes_and_closes_with_1001,
     bad_database_url_fails_fast
 );
+
+/// A transaction starts at most once per commit window: ops sent right
+/// after a commit wait for the window to end and then commit together.
+async fn ops_within_the_commit_window_share_one_transaction(backend: Backend) {
+    const WINDOW: Duration = Duration::from_millis(400);
+    let app = spawn_app_with(backend, |c| c.commit_window_ms = WINDOW.as_millis() as u64).await;
+    let b = app.board("window").await;
+    let (mut a, _) = app.join(&b, &b.edit, "A").await;
+    let started = Instant::now();
+    let first = a.request(create_msg("first"), 1).await;
+    assert_eq!(first["ok"], true, "{first}");
+    for r in 2..=5 {
+        let mut m = create_msg("later");
+        m["ref"] = json!(r);
+        a.send(m).await;
+    }
+    for r in 2..=5 {
+        let reply = a.recv_type("reply").await;
+        assert_eq!(reply["ref"], json!(r), "{reply}");
+        assert_eq!(reply["ok"], true, "{reply}");
+    }
+    assert!(
+        started.elapsed() >= WINDOW - Duration::from_millis(50),
+        "the later ops waited for the window ({:?})",
+        started.elapsed()
+    );
+    assert_eq!(app.metric("corkboard_commit_batch_events_count").await, 2.0);
+    assert_eq!(app.metric("corkboard_commit_batch_events_sum").await, 5.0);
+}
 
 /// Every event of a board, through the HTTP API.
 async fn all_events(http: &awc::Client, addr: &str, b: &TestBoard) -> Vec<Event> {
