@@ -550,42 +550,95 @@ pub struct BoardSummary {
     pub last_activity: String,
 }
 
-/// Every board whose title contains `search` (case-insensitive), most
-/// recently active first.
-pub fn board_summaries(conn: &mut DbConnection, search: &str) -> Result<Vec<BoardSummary>> {
-    use diesel::dsl::{count_star, max};
-    let rows: Vec<BoardRow> = boards::table.select(BoardRow::as_select()).load(conn)?;
+/// A board with its last event, as `board_summaries` reads it.
+#[derive(QueryableByName)]
+struct BoardActivity {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    title: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    created_at: String,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
+    last_seq: Option<i64>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    last_at: Option<String>,
+}
+
+/// A page of `board_summaries`.
+#[derive(Debug)]
+pub struct SummaryPage {
+    /// How many boards match.
+    pub total: usize,
+    /// The page shown, from 1: the one asked for, or the last one.
+    pub page: usize,
+    pub pages: usize,
+    pub boards: Vec<BoardSummary>,
+}
+
+/// Page `page` (from 1; past the end, the last) of the boards whose title
+/// contains `search` (case-insensitive), most recently active first.
+/// Each board's last event is one probe of the events' primary key, never
+/// a scan of the log; stickers are counted for the page's boards only.
+pub fn board_summaries(
+    conn: &mut DbConnection,
+    search: &str,
+    page: usize,
+    per_page: usize,
+) -> Result<SummaryPage> {
+    use diesel::dsl::count_star;
+    // No parameters: the same text runs on both backends.
+    let query = diesel::sql_query(
+        "SELECT b.id, b.title, b.created_at, \
+         (SELECT e.seq FROM events e WHERE e.board_id = b.id ORDER BY e.seq DESC LIMIT 1) AS last_seq, \
+         (SELECT e.at FROM events e WHERE e.board_id = b.id ORDER BY e.seq DESC LIMIT 1) AS last_at \
+         FROM boards b",
+    );
+    let boards: Vec<BoardActivity> = on_backend!(conn, |c| query.load(c))?;
+    let needle = search.trim().to_lowercase();
+    let mut matching: Vec<BoardSummary> = boards
+        .into_iter()
+        .filter(|b| needle.is_empty() || b.title.to_lowercase().contains(&needle))
+        .map(|b| BoardSummary {
+            stickers: 0,
+            events: b.last_seq.unwrap_or(0),
+            last_activity: b.last_at.unwrap_or_else(|| b.created_at.clone()),
+            id: b.id,
+            title: b.title,
+            created_at: b.created_at,
+        })
+        .collect();
+    matching.sort_by(|a, b| {
+        b.last_activity
+            .cmp(&a.last_activity)
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    let total = matching.len();
+    let per_page = per_page.max(1);
+    let pages = total.div_ceil(per_page).max(1);
+    let page = page.clamp(1, pages);
+    let mut boards: Vec<BoardSummary> = matching
+        .into_iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .collect();
+    let ids: Vec<&str> = boards.iter().map(|b| b.id.as_str()).collect();
     let stickers: HashMap<String, i64> = stickers::table
+        .filter(stickers::board_id.eq_any(ids))
         .group_by(stickers::board_id)
         .select((stickers::board_id, count_star()))
         .load::<(String, i64)>(conn)?
         .into_iter()
         .collect();
-    let activity: HashMap<String, (Option<i64>, Option<String>)> = events::table
-        .group_by(events::board_id)
-        .select((events::board_id, max(events::seq), max(events::at)))
-        .load::<(String, Option<i64>, Option<String>)>(conn)?
-        .into_iter()
-        .map(|(id, seq, at)| (id, (seq, at)))
-        .collect();
-    let needle = search.trim().to_lowercase();
-    let mut out: Vec<BoardSummary> = rows
-        .into_iter()
-        .filter(|b| needle.is_empty() || b.title.to_lowercase().contains(&needle))
-        .map(|b| {
-            let (seq, at) = activity.get(&b.id).cloned().unwrap_or((None, None));
-            BoardSummary {
-                stickers: stickers.get(&b.id).copied().unwrap_or(0),
-                events: seq.unwrap_or(0),
-                last_activity: at.unwrap_or_else(|| b.created_at.clone()),
-                id: b.id,
-                title: b.title,
-                created_at: b.created_at,
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| b.last_activity.cmp(&a.last_activity));
-    Ok(out)
+    for b in &mut boards {
+        b.stickers = stickers.get(&b.id).copied().unwrap_or(0);
+    }
+    Ok(SummaryPage {
+        total,
+        page,
+        pages,
+        boards,
+    })
 }
 
 /// The most recent events (of one kind, if given), oldest first.

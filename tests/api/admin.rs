@@ -11,6 +11,7 @@ use crate::helpers::*;
 crate::on_both_backends!(
     login_sessions_csrf_and_rate_limits,
     pages_show_live_data_and_escape_everything,
+    board_list_pages_most_recently_active_first,
     kick_rotate_rename_and_delete,
     restore_export_and_import,
     cli_manages_admins,
@@ -257,6 +258,43 @@ async fn login_sessions_csrf_and_rate_limits(backend: Backend) {
     let res = admin.post("/admin/logout", &[("csrf_token", &csrf)]).await;
     assert_eq!((res.status, res.location.as_deref()), (303, Some("/admin/login")));
     assert_eq!(admin.get("/admin").await.status, 303, "logged out");
+}
+
+/// The boards list: most recently active first, paged, searched, with
+/// each board's event and sticker counts.
+async fn board_list_pages_most_recently_active_first(backend: Backend) {
+    let app = spawn_app(backend).await;
+    // times are RFC 3339 to the millisecond: keep each step in its own
+    let tick = || tokio::time::sleep(Duration::from_millis(10));
+    let quiet = app.board("Quiet one").await;
+    tick().await;
+    let busy = app.board("Busy one").await;
+    tick().await;
+    let newest = app.board("Newest").await;
+    let (mut c, _) = app.join(&busy, &busy.edit, "A").await;
+    tick().await;
+    for r in 1..=3 {
+        let reply = c.request(create_msg("note"), r).await;
+        assert_eq!(reply["ok"], true, "{reply}");
+    }
+    let (_, pool) = db::connect(&app.db_url, 2).expect("connect");
+    let mut conn = db::checkout(&pool).expect("conn");
+
+    let first = queries::board_summaries(&mut conn, "", 1, 2).expect("page 1");
+    assert_eq!((first.total, first.page, first.pages), (3, 1, 2));
+    let ids: Vec<&str> = first.boards.iter().map(|b| b.id.as_str()).collect();
+    assert_eq!(ids, [busy.id.as_str(), newest.id.as_str()]);
+    assert_eq!((first.boards[0].events, first.boards[0].stickers), (3, 3));
+    assert_eq!((first.boards[1].events, first.boards[1].stickers), (0, 0));
+
+    let last = queries::board_summaries(&mut conn, "", 9, 2).expect("past the end");
+    assert_eq!(last.page, 2, "past the end is the last page");
+    assert_eq!(last.boards.len(), 1);
+    assert_eq!(last.boards[0].id, quiet.id);
+
+    let found = queries::board_summaries(&mut conn, " ONE ", 1, 50).expect("search");
+    let ids: Vec<&str> = found.boards.iter().map(|b| b.id.as_str()).collect();
+    assert_eq!((found.total, ids), (2, vec![busy.id.as_str(), quiet.id.as_str()]));
 }
 
 async fn pages_show_live_data_and_escape_everything(backend: Backend) {

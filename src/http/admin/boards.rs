@@ -96,13 +96,13 @@ pub async fn list(
     let search = q.q.clone().unwrap_or_default();
     let pool = pool.get_ref().clone();
     let needle = search.clone();
-    let all =
-        crate::http::blocking(move || queries::board_summaries(&mut *checkout(&pool)?, &needle)).await?;
-    let total = all.len();
-    let pages = total.div_ceil(PAGE_SIZE).max(1);
-    let page = q.page.unwrap_or(1).clamp(1, pages);
+    let page = q.page.unwrap_or(1);
+    let found = crate::http::blocking(move || {
+        queries::board_summaries(&mut *checkout(&pool)?, &needle, page, PAGE_SIZE)
+    })
+    .await?;
     let mut boards = Vec::new();
-    for summary in all.into_iter().skip((page - 1) * PAGE_SIZE).take(PAGE_SIZE) {
+    for summary in found.boards {
         let members = live_sessions(&registry, &summary.id).await.len();
         boards.push(ListedBoard { summary, members });
     }
@@ -110,9 +110,9 @@ pub async fn list(
         admin,
         csrf_token: csrf_token(&session),
         q: search,
-        page,
-        pages,
-        total,
+        page: found.page,
+        pages: found.pages,
+        total: found.total,
         boards,
     })
 }
