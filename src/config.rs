@@ -120,8 +120,9 @@ pub struct Config {
     pub db_pool_size: u32,
     /// Milliseconds a transaction waits after the previous one started, so
     /// that more ops commit together: fewer fsyncs and socket writes, at
-    /// the cost of latency (docs/PERFORMANCE.md).
-    #[arg(long, env = "CORKBOARD_COMMIT_WINDOW_MS", default_value_t = 5)]
+    /// the cost of latency (docs/PERFORMANCE.md). At most 1000.
+    #[arg(long, env = "CORKBOARD_COMMIT_WINDOW_MS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(0..=1000))]
     pub commit_window_ms: u64,
     /// HTTP worker threads (0: one per core).
     #[arg(long, env = "CORKBOARD_WORKERS", default_value_t = 0)]
@@ -159,5 +160,33 @@ impl Config {
             max_text_chars: self.max_text_chars,
             max_stickers: self.max_stickers,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::{Cli, Command};
+
+    fn serve(args: &[&str]) -> Result<super::Config, clap::Error> {
+        let argv = ["corkboard", "serve"].iter().chain(args);
+        match Cli::try_parse_from(argv)?.command {
+            Some(Command::Serve(c)) => Ok(c),
+            other => panic!("serve parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_commit_window_is_bounded() {
+        assert_eq!(serve(&[]).map(|c| c.commit_window_ms).ok(), Some(5));
+        assert_eq!(
+            serve(&["--commit-window-ms", "1000"])
+                .map(|c| c.commit_window_ms)
+                .ok(),
+            Some(1000)
+        );
+        let err = serve(&["--commit-window-ms", "1001"]).expect_err("over the bound");
+        assert!(err.to_string().contains("0..=1000"), "{err}");
     }
 }
