@@ -16,6 +16,7 @@ pub struct Metrics {
     pub commit_batch_events: Histogram,
     /// Seconds per group commit.
     pub commit_seconds: Histogram,
+    /// Seconds from an op's acceptance by its board to its commit.
     pub op_commit_seconds: Histogram,
     /// Group commits that failed (and were retried).
     pub commit_failures: IntCounter,

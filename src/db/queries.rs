@@ -13,9 +13,9 @@ use crate::protocol::{Author, Event, EventBody, Sticker};
 /// Rows per multi-row INSERT (SQLite allows 32766 bound parameters).
 const ROWS_PER_INSERT: usize = 500;
 
-/// Runs the same statement on the concrete connection. diesel's
-/// `MultiConnection` builds neither multi-row INSERTs for SQLite nor
-/// ON CONFLICT for any backend; the statement is still written once.
+/// Runs the same statement on the concrete connection, for what diesel's
+/// `MultiConnection` does not build (multi-row INSERTs for SQLite,
+/// ON CONFLICT); the statement is still written once.
 macro_rules! on_backend {
     ($conn:expr, |$c:ident| $statement:expr) => {
         match $conn {
@@ -589,12 +589,11 @@ pub fn board_summaries(
     use diesel::dsl::count_star;
     // No parameters: the same text runs on both backends.
     let query = diesel::sql_query(
-        "SELECT b.id, b.title, b.created_at, \
-         (SELECT e.seq FROM events e WHERE e.board_id = b.id ORDER BY e.seq DESC LIMIT 1) AS last_seq, \
-         (SELECT e.at FROM events e WHERE e.board_id = b.id ORDER BY e.seq DESC LIMIT 1) AS last_at \
-         FROM boards b",
+        "SELECT b.id, b.title, b.created_at, e.seq AS last_seq, e.at AS last_at \
+         FROM boards b LEFT JOIN events e ON e.board_id = b.id \
+         AND e.seq = (SELECT l.seq FROM events l WHERE l.board_id = b.id ORDER BY l.seq DESC LIMIT 1)",
     );
-    let boards: Vec<BoardActivity> = on_backend!(conn, |c| query.load(c))?;
+    let boards: Vec<BoardActivity> = query.load(conn)?;
     let needle = search.trim().to_lowercase();
     let mut matching: Vec<BoardSummary> = boards
         .into_iter()
