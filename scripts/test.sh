@@ -6,8 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/pg.sh
+# What the tests leave in the temporary directory (SQLite databases, browser
+# profiles and their databases) goes with the run.
+TEST_TMP=$(mktemp -d /tmp/corkboard-test.XXXXXX)
+export TMPDIR=$TEST_TMP
+trap 'pg_stop; rm -rf "$TEST_TMP"' EXIT
 pg_start
-trap pg_stop EXIT
 export CORKBOARD_TEST_PG="$PG_URL"
 cargo test "$@"
 
