@@ -124,6 +124,14 @@ pub struct Config {
     #[arg(long, env = "CORKBOARD_COMMIT_WINDOW_MS", default_value_t = 5,
           value_parser = clap::value_parser!(u64).range(0..=1000))]
     pub commit_window_ms: u64,
+    /// Milliseconds within which a member gets at most one write of
+    /// broadcast frames (events, presence); what comes meanwhile waits and
+    /// goes in one write. Replies to its own messages never wait; a member
+    /// not written to for this long gets a broadcast at once. 0: every
+    /// frame goes at once. At most 1000.
+    #[arg(long, env = "CORKBOARD_BROADCAST_PACE_MS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(0..=1000))]
+    pub broadcast_pace_ms: u64,
     /// HTTP worker threads (0: one per core).
     #[arg(long, env = "CORKBOARD_WORKERS", default_value_t = 0)]
     pub workers: usize,
@@ -187,6 +195,19 @@ mod tests {
             Some(1000)
         );
         let err = serve(&["--commit-window-ms", "1001"]).expect_err("over the bound");
+        assert!(err.to_string().contains("0..=1000"), "{err}");
+    }
+
+    #[test]
+    fn the_broadcast_pace_is_bounded() {
+        assert_eq!(serve(&[]).map(|c| c.broadcast_pace_ms).ok(), Some(30));
+        assert_eq!(
+            serve(&["--broadcast-pace-ms", "0"])
+                .map(|c| c.broadcast_pace_ms)
+                .ok(),
+            Some(0)
+        );
+        let err = serve(&["--broadcast-pace-ms", "1001"]).expect_err("over the bound");
         assert!(err.to_string().contains("0..=1000"), "{err}");
     }
 }

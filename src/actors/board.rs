@@ -52,6 +52,11 @@ struct Slot {
     /// Frames waiting for the next flush, and their size.
     outbox: Vec<ByteString>,
     outbox_bytes: usize,
+    /// The outbox holds a reply to the member's own message: it goes at
+    /// the next flush, whatever the broadcast pace says.
+    urgent: bool,
+    /// When frames were last handed to its session.
+    last_delivery: Option<Instant>,
 }
 
 /// Queues a frame for a member; true when it is the first since the last
@@ -252,29 +257,25 @@ impl Board {
         let Some(slot) = live.members.get_mut(session) else {
             return;
         };
+        slot.urgent = true;
         if enqueue(slot, frame) {
             live.dirty.push(slot.member.session.clone());
         }
     }
 
     /// Queues one frame for every member but `except`; it leaves with the
-    /// flush at the end of the current handler.
+    /// flush at the end of the current handler, or a little later for a
+    /// member written to less than the broadcast pace ago (see `flush`).
     fn broadcast(&mut self, frame: &ByteString, except: Option<&str>) {
         self.fan_out(frame, except);
     }
 
     /// Queues one frame for every member but `except`; it leaves with the
-    /// next flush, at most `OUTBOX_TICK` later, together with whatever else
+    /// next tick, at most `OUTBOX_TICK` later, together with whatever else
     /// each member gets meanwhile (one write instead of many).
     fn broadcast_soon(&mut self, frame: &ByteString, except: Option<&str>, ctx: &mut Context<Self>) {
         self.fan_out(frame, except);
-        let Phase::Ready(live) = &mut self.phase else {
-            return;
-        };
-        if !live.flush_scheduled && !live.dirty.is_empty() {
-            live.flush_scheduled = true;
-            ctx.run_later(OUTBOX_TICK, |act, _| act.flush());
-        }
+        self.schedule_flush(OUTBOX_TICK, ctx);
     }
 
     fn fan_out(&mut self, frame: &ByteString, except: Option<&str>) {
@@ -288,38 +289,82 @@ impl Board {
         }
     }
 
-    /// Hands every dirty member's queued frames to its session, one
-    /// message each. A member whose session still holds more than
-    /// `send_queue_bytes` from earlier flushes does not read fast enough: it
-    /// is cut instead, and the board never waits for it.
-    fn flush(&mut self) {
+    /// Ends every handler that queued frames. Replies to a member's own
+    /// messages go at once. Broadcast frames go at once to a member not
+    /// written to for `broadcast_pace_ms`; the others' wait at most that
+    /// long and leave together in one write. Under load this bounds the
+    /// writes per member (each a syscall that also wakes the reader)
+    /// without delaying anything on a quiet board.
+    fn flush(&mut self, ctx: &mut Context<Self>) {
+        let pace = Duration::from_millis(self.shared.config.broadcast_pace_ms);
+        self.deliver(Some(pace));
+        self.schedule_flush(pace, ctx);
+    }
+
+    /// Makes sure that whatever waits in the outboxes leaves within `after`.
+    fn schedule_flush(&mut self, after: Duration, ctx: &mut Context<Self>) {
         let Phase::Ready(live) = &mut self.phase else {
             return;
         };
-        let limit = self.shared.config.send_queue_bytes;
-        live.flush_scheduled = false;
-        let mut slow = Vec::new();
-        for id in live.dirty.drain(..) {
-            let Some(slot) = live.members.get_mut(&id) else {
-                continue;
-            };
-            if slot.outbox.is_empty() {
-                continue;
-            }
-            let frames = std::mem::take(&mut slot.outbox);
-            let bytes = std::mem::take(&mut slot.outbox_bytes);
-            if slot.queue.bytes.load(Ordering::Relaxed) > limit {
-                self.shared.metrics.frames_dropped.inc_by(frames.len() as u64);
-                slow.push(id);
-                continue;
-            }
-            slot.queue.bytes.fetch_add(bytes, Ordering::Relaxed);
-            slot.addr.do_send(Deliver { frames });
+        if !live.flush_scheduled && !live.dirty.is_empty() {
+            live.flush_scheduled = true;
+            ctx.run_later(after, |act, _| {
+                if let Phase::Ready(live) = &mut act.phase {
+                    live.flush_scheduled = false;
+                }
+                act.deliver(None);
+            });
         }
-        if !slow.is_empty() {
-            self.cut(&slow);
+    }
+
+    /// Hands queued frames to the sessions, one message per member: every
+    /// member's, or with a `pace` only those with a reply queued or not
+    /// written to for `pace` (the others stay queued). A member whose
+    /// session still holds more than `send_queue_bytes` from earlier
+    /// deliveries does not read fast enough: it is cut instead, and the
+    /// board never waits for it.
+    fn deliver(&mut self, pace: Option<Duration>) {
+        let limit = self.shared.config.send_queue_bytes;
+        loop {
+            let Phase::Ready(live) = &mut self.phase else {
+                return;
+            };
+            let now = Instant::now();
+            let mut slow = Vec::new();
+            let mut waiting = Vec::new();
+            for id in std::mem::take(&mut live.dirty) {
+                let Some(slot) = live.members.get_mut(&id) else {
+                    continue;
+                };
+                if slot.outbox.is_empty() {
+                    continue;
+                }
+                let due = match pace {
+                    None => true,
+                    Some(pace) => slot.urgent || slot.last_delivery.is_none_or(|t| now - t >= pace),
+                };
+                if !due {
+                    waiting.push(id);
+                    continue;
+                }
+                let frames = std::mem::take(&mut slot.outbox);
+                let bytes = std::mem::take(&mut slot.outbox_bytes);
+                slot.urgent = false;
+                slot.last_delivery = Some(now);
+                if slot.queue.bytes.load(Ordering::Relaxed) > limit {
+                    self.shared.metrics.frames_dropped.inc_by(frames.len() as u64);
+                    slow.push(id);
+                    continue;
+                }
+                slot.queue.bytes.fetch_add(bytes, Ordering::Relaxed);
+                slot.addr.do_send(Deliver { frames });
+            }
+            live.dirty = waiting;
+            if slow.is_empty() {
+                return;
+            }
             // the others hear that the slow ones left
-            self.flush();
+            self.cut(&slow);
         }
     }
 
@@ -479,8 +524,8 @@ impl Board {
         self.persister.do_send(Resume { board: id });
     }
 
-    fn after_commit(&mut self) {
-        self.flush();
+    fn after_commit(&mut self, ctx: &mut Context<Self>) {
+        self.flush(ctx);
         if let Ok(live) = self.live() {
             if live.pending.is_empty() {
                 for w in live.drained.drain(..) {
@@ -682,7 +727,7 @@ pub struct Join {
 impl Handler<Join> for Board {
     type Result = ();
 
-    fn handle(&mut self, j: Join, _: &mut Context<Self>) {
+    fn handle(&mut self, j: Join, ctx: &mut Context<Self>) {
         self.last_activity = Instant::now();
         let Phase::Ready(live) = &self.phase else {
             j.addr.do_send(CloseSession {
@@ -714,6 +759,8 @@ impl Handler<Join> for Board {
             queue: j.queue,
             outbox: Vec::new(),
             outbox_bytes: 0,
+            urgent: false,
+            last_delivery: None,
         };
         let Ok(live) = self.live() else { return };
         live.joined_at.insert(j.session.clone(), now_rfc3339());
@@ -721,7 +768,7 @@ impl Handler<Join> for Board {
         for frame in std::iter::once(welcome).chain(replay) {
             self.send_to(&j.session, frame);
         }
-        self.flush();
+        self.flush(ctx);
     }
 }
 
@@ -735,9 +782,9 @@ pub struct Leave {
 impl Handler<Leave> for Board {
     type Result = ();
 
-    fn handle(&mut self, m: Leave, _: &mut Context<Self>) {
+    fn handle(&mut self, m: Leave, ctx: &mut Context<Self>) {
         self.remove_member(&m.session);
-        self.flush();
+        self.flush(ctx);
     }
 }
 
@@ -754,12 +801,12 @@ pub struct DurableOp {
 impl Handler<DurableOp> for Board {
     type Result = ();
 
-    fn handle(&mut self, m: DurableOp, _: &mut Context<Self>) {
+    fn handle(&mut self, m: DurableOp, ctx: &mut Context<Self>) {
         match self.apply_op(&m) {
             Ok(()) => self.submit(),
             Err(e) => self.reply_err(&m.session, m.reference.as_ref(), &e),
         }
-        self.flush();
+        self.flush(ctx);
     }
 }
 
@@ -798,7 +845,7 @@ pub struct PresenceSet {
 impl Handler<PresenceSet> for Board {
     type Result = ();
 
-    fn handle(&mut self, m: PresenceSet, _: &mut Context<Self>) {
+    fn handle(&mut self, m: PresenceSet, ctx: &mut Context<Self>) {
         let Ok(live) = self.live() else { return };
         let Some(slot) = live.members.get_mut(&m.session) else {
             return;
@@ -807,7 +854,7 @@ impl Handler<PresenceSet> for Board {
         let frame = ServerMessage::PresenceUpdated { member: &slot.member }.to_frame();
         self.reply_ok(&m.session, m.reference.as_ref());
         self.broadcast(&frame, None);
-        self.flush();
+        self.flush(ctx);
     }
 }
 
@@ -824,7 +871,7 @@ pub struct Signal {
 impl Handler<Signal> for Board {
     type Result = ();
 
-    fn handle(&mut self, m: Signal, _: &mut Context<Self>) {
+    fn handle(&mut self, m: Signal, ctx: &mut Context<Self>) {
         let check = |live: &Live| -> Result<()> {
             let in_call = |s: &str| live.call.iter().any(|c| &**c == s);
             if !in_call(&m.session) {
@@ -851,7 +898,7 @@ impl Handler<Signal> for Board {
             }
             Err(e) => self.reply_err(&m.session, m.reference.as_ref(), &e),
         }
-        self.flush();
+        self.flush(ctx);
     }
 }
 
@@ -866,7 +913,7 @@ pub struct CallJoin {
 impl Handler<CallJoin> for Board {
     type Result = ();
 
-    fn handle(&mut self, m: CallJoin, _: &mut Context<Self>) {
+    fn handle(&mut self, m: CallJoin, ctx: &mut Context<Self>) {
         let max = self.shared.config.call_max;
         let Ok(live) = self.live() else { return };
         if !live.members.contains_key(&m.session) {
@@ -876,7 +923,7 @@ impl Handler<CallJoin> for Board {
         if !already && live.call.len() >= max {
             let e = Error::LimitExceeded(format!("the call is full ({max} participants)"));
             self.reply_err(&m.session, m.reference.as_ref(), &e);
-            return self.flush();
+            return self.flush(ctx);
         }
         let peers: Vec<SessionId> = live.call.iter().filter(|s| **s != m.session).cloned().collect();
         let reply = ServerMessage::Reply {
@@ -900,7 +947,7 @@ impl Handler<CallJoin> for Board {
                 None,
             );
         }
-        self.flush();
+        self.flush(ctx);
     }
 }
 
@@ -915,12 +962,12 @@ pub struct CallLeave {
 impl Handler<CallLeave> for Board {
     type Result = ();
 
-    fn handle(&mut self, m: CallLeave, _: &mut Context<Self>) {
+    fn handle(&mut self, m: CallLeave, ctx: &mut Context<Self>) {
         let Ok(live) = self.live() else { return };
         let Some(i) = live.call.iter().position(|s| *s == m.session) else {
             let e = Error::Forbidden("not in the call".into());
             self.reply_err(&m.session, m.reference.as_ref(), &e);
-            return self.flush();
+            return self.flush(ctx);
         };
         live.call.remove(i);
         if let Some(slot) = live.members.get_mut(&m.session) {
@@ -928,7 +975,7 @@ impl Handler<CallLeave> for Board {
         }
         self.reply_ok(&m.session, m.reference.as_ref());
         self.broadcast(&ServerMessage::CallLeft { session: &m.session }.to_frame(), None);
-        self.flush();
+        self.flush(ctx);
     }
 }
 
@@ -963,7 +1010,7 @@ impl Handler<Committed> for Board {
                 ctx.run_later(delay, |act, ctx| act.retry(ctx));
             }
         }
-        self.after_commit();
+        self.after_commit(ctx);
     }
 }
 
@@ -992,7 +1039,7 @@ impl Handler<Drain> for Board {
             }
         }
         Box::pin(async move { rx.await.ok() }.into_actor(self).map(|_, act, ctx| {
-            act.flush();
+            act.deliver(None);
             if let Ok(live) = act.live() {
                 for slot in live.members.values() {
                     slot.addr.do_send(CloseSession {
@@ -1066,7 +1113,7 @@ pub struct Kick {
 impl Handler<Kick> for Board {
     type Result = bool;
 
-    fn handle(&mut self, m: Kick, _: &mut Context<Self>) -> bool {
+    fn handle(&mut self, m: Kick, ctx: &mut Context<Self>) -> bool {
         let Ok(live) = self.live() else { return false };
         let Some(slot) = live.members.get(m.session.as_str()) else {
             return false;
@@ -1077,7 +1124,7 @@ impl Handler<Kick> for Board {
         });
         log::info!("board {}: session {} kicked", self.id, m.session);
         self.remove_member(&m.session);
-        self.flush();
+        self.flush(ctx);
         true
     }
 }
@@ -1094,7 +1141,7 @@ pub struct TokenRotated {
 impl Handler<TokenRotated> for Board {
     type Result = ();
 
-    fn handle(&mut self, m: TokenRotated, _: &mut Context<Self>) {
+    fn handle(&mut self, m: TokenRotated, ctx: &mut Context<Self>) {
         let Ok(live) = self.live() else { return };
         match m.role {
             Role::Editor => live.edit_token = m.token,
@@ -1115,7 +1162,7 @@ impl Handler<TokenRotated> for Board {
         for s in revoked {
             self.remove_member(&s);
         }
-        self.flush();
+        self.flush(ctx);
     }
 }
 
