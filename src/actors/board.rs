@@ -34,7 +34,8 @@ const OP_ID_WINDOW: usize = 100_000;
 /// `RETRY_MAX`.
 const RETRY_FIRST: Duration = Duration::from_millis(50);
 const RETRY_MAX: Duration = Duration::from_secs(2);
-/// How often an empty board checks whether it may stop.
+/// How often a board checks whether it may stop (when empty) and whether
+/// frames were left queued without a flush.
 const IDLE_CHECK: Duration = Duration::from_millis(500);
 /// Cursor frames wait at most this long, so that a member gets all that
 /// arrived meanwhile in one write: about 30 writes a second, the rate at
@@ -213,7 +214,10 @@ impl Board {
                     slot: self.slot.clone(),
                     answer_to: ctx.address().recipient(),
                 });
-                ctx.run_interval(IDLE_CHECK, |act, ctx| act.stop_if_idle(ctx));
+                ctx.run_interval(IDLE_CHECK, |act, ctx| {
+                    act.flush_stragglers(ctx);
+                    act.stop_if_idle(ctx);
+                });
             }
             Ok(None) => self.gone(Error::NotFound("no such board".into()), ctx),
             Err(e) => self.gone(e, ctx),
@@ -232,6 +236,17 @@ impl Board {
             addr: ctx.address(),
         });
         ctx.stop();
+    }
+
+    /// Between handlers, queued frames always have a flush scheduled: every
+    /// handler that queues frames ends with `flush`. One that does not is a
+    /// bug; it is logged here and its frames still leave.
+    fn flush_stragglers(&mut self, ctx: &mut Context<Self>) {
+        let Phase::Ready(live) = &self.phase else { return };
+        if !live.dirty.is_empty() && !live.flush_scheduled {
+            log::error!("board {}: frames were queued without a flush", self.id);
+            self.flush(ctx);
+        }
     }
 
     fn stop_if_idle(&mut self, ctx: &mut Context<Self>) {
