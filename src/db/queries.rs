@@ -323,7 +323,8 @@ pub fn board_seq(conn: &mut DbConnection, id: &str) -> Result<i64> {
 
 /// Commits several boards' batches in one transaction (the group commit):
 /// one INSERT of all their events, one of their op_ids, one upsert of the
-/// stickers they change, whatever boards are involved.
+/// stickers they change, whatever boards are involved (on Postgres all
+/// three and the boards' check are one statement).
 pub fn commit_batches(conn: &mut DbConnection, batches: &[BoardBatch]) -> Result<()> {
     use diesel::upsert::excluded;
     conn.transaction(|conn| {
@@ -331,28 +332,26 @@ pub fn commit_batches(conn: &mut DbConnection, batches: &[BoardBatch]) -> Result
         // row); instead the boards are checked, and on Postgres share-locked
         // against a concurrent delete_board, once per transaction.
         let ids: Vec<&str> = batches.iter().map(|b| b.board_id.as_str()).collect();
-        let mut present = std::collections::HashSet::with_capacity(ids.len());
-        for chunk in ids.chunks(ROWS_PER_INSERT) {
-            let query = boards::table.filter(boards::id.eq_any(chunk)).select(boards::id);
-            let found: Vec<String> = match conn {
-                DbConnection::Postgres(c) => query.for_key_share().load(c)?,
-                DbConnection::Sqlite(c) => query.load(c)?,
-            };
-            present.extend(found);
-        }
-        if let Some(gone) = ids.iter().find(|id| !present.contains(**id)) {
-            return Err(Error::NotFound(format!("board {gone} was deleted")));
-        }
         let events: Vec<&EventRow> = batches.iter().flat_map(|b| &b.events).collect();
         let op_ids: Vec<&OpIdRow> = batches.iter().flat_map(|b| &b.op_ids).collect();
         let upserts: Vec<&StickerRow> = batches.iter().flat_map(|b| &b.upserts).collect();
         match conn {
             DbConnection::Postgres(c) => {
-                pg_bulk::insert_events(c, &events)?;
-                pg_bulk::insert_op_ids(c, &op_ids)?;
-                pg_bulk::upsert_stickers(c, &upserts)?;
+                // One statement, one round trip; if a board is gone, the
+                // error rolls the transaction back.
+                let present = pg_bulk::write_rows(c, &ids, &events, &op_ids, &upserts)?;
+                all_present(&ids, &present.into_iter().collect())?;
             }
             DbConnection::Sqlite(c) => {
+                let mut present = std::collections::HashSet::with_capacity(ids.len());
+                for chunk in ids.chunks(ROWS_PER_INSERT) {
+                    let found: Vec<String> = boards::table
+                        .filter(boards::id.eq_any(chunk))
+                        .select(boards::id)
+                        .load(c)?;
+                    present.extend(found);
+                }
+                all_present(&ids, &present)?;
                 for chunk in events.chunks(ROWS_PER_INSERT) {
                     diesel::insert_into(events::table)
                         .values(chunk.to_vec())
@@ -402,16 +401,25 @@ pub fn commit_batches(conn: &mut DbConnection, batches: &[BoardBatch]) -> Result
     })
 }
 
-/// The rows of a group commit on Postgres: one statement per table, each
-/// column bound as one array and spread into rows by `unnest`. The text of
-/// each statement never changes, so Postgres parses and plans it in
-/// microseconds, where a multi-row INSERT with a parameter per value (a
-/// new statement for every batch size) cost it more than the rows
-/// themselves (docs/PERFORMANCE.md). The columns are those of `schema.rs`.
+/// `NotFound` for the first of the boards `ids` that is not in `present`.
+fn all_present(ids: &[&str], present: &std::collections::HashSet<String>) -> Result<()> {
+    match ids.iter().find(|id| !present.contains(**id)) {
+        Some(gone) => Err(Error::NotFound(format!("board {gone} was deleted"))),
+        None => Ok(()),
+    }
+}
+
+/// The rows of a group commit on Postgres: one statement, each column
+/// bound as one array and spread into rows by `unnest`. Its text never
+/// changes, so Postgres parses and plans it in microseconds, where a
+/// multi-row INSERT with a parameter per value (a new statement for every
+/// batch size) cost it more than the rows themselves; and it is one round
+/// trip where a statement per table was four (docs/PERFORMANCE.md). The
+/// columns are those of `schema.rs`.
 mod pg_bulk {
     use diesel::pg::PgConnection;
     use diesel::sql_types::{Array, BigInt, Double, Text};
-    use diesel::{QueryResult, RunQueryDsl};
+    use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
     use super::{EventRow, OpIdRow, StickerRow};
 
@@ -420,69 +428,67 @@ mod pg_bulk {
         rows.iter().map(|&r| field(r)).collect()
     }
 
-    pub fn insert_events(c: &mut PgConnection, rows: &[&EventRow]) -> QueryResult<()> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        diesel::sql_query(
-            "INSERT INTO events (board_id, seq, kind, payload, author_session, author_name, at) \
-             SELECT * FROM unnest($1::text[], $2::int8[], $3::text[], $4::text[], $5::text[], \
-             $6::text[], $7::text[])",
-        )
-        .bind::<Array<Text>, _>(column(rows, |r| r.board_id.as_str()))
-        .bind::<Array<BigInt>, _>(column(rows, |r| r.seq))
-        .bind::<Array<Text>, _>(column(rows, |r| r.kind.as_str()))
-        .bind::<Array<Text>, _>(column(rows, |r| r.payload.as_str()))
-        .bind::<Array<Text>, _>(column(rows, |r| r.author_session.as_str()))
-        .bind::<Array<Text>, _>(column(rows, |r| r.author_name.as_str()))
-        .bind::<Array<Text>, _>(column(rows, |r| r.at.as_str()))
-        .execute(c)
-        .map(drop)
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Text)]
+        id: String,
     }
 
-    pub fn insert_op_ids(c: &mut PgConnection, rows: &[&OpIdRow]) -> QueryResult<()> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        diesel::sql_query(
-            "INSERT INTO op_ids (board_id, seq, op_id) \
-             SELECT * FROM unnest($1::text[], $2::int8[], $3::text[])",
-        )
-        .bind::<Array<Text>, _>(column(rows, |r| r.board_id.as_str()))
-        .bind::<Array<BigInt>, _>(column(rows, |r| r.seq))
-        .bind::<Array<Text>, _>(column(rows, |r| r.op_id.as_str()))
-        .execute(c)
-        .map(drop)
-    }
-
-    /// Each sticker at most once (`BoardBatch` keeps each sticker's last
+    /// Share-locks the boards against a concurrent delete, inserts the
+    /// events and op_ids and upserts the stickers, all in one statement
+    /// (one round trip to the server); returns the boards that exist. Each
+    /// sticker at most once (`BoardBatch` keeps each sticker's last
     /// change): ON CONFLICT cannot update one row twice in a statement.
-    pub fn upsert_stickers(c: &mut PgConnection, rows: &[&StickerRow]) -> QueryResult<()> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        diesel::sql_query(
-            "INSERT INTO stickers (board_id, id, x, y, w, h, z, color, text, version, updated_at) \
-             SELECT * FROM unnest($1::text[], $2::text[], $3::float8[], $4::float8[], \
-             $5::float8[], $6::float8[], $7::float8[], $8::text[], $9::text[], $10::int8[], \
-             $11::text[]) \
-             ON CONFLICT (board_id, id) DO UPDATE SET x = excluded.x, y = excluded.y, \
-             w = excluded.w, h = excluded.h, z = excluded.z, color = excluded.color, \
-             text = excluded.text, version = excluded.version, updated_at = excluded.updated_at",
+    pub fn write_rows(
+        c: &mut PgConnection,
+        boards: &[&str],
+        events: &[&EventRow],
+        op_ids: &[&OpIdRow],
+        stickers: &[&StickerRow],
+    ) -> QueryResult<Vec<String>> {
+        let found: Vec<Found> = diesel::sql_query(
+            "WITH locked AS (SELECT id FROM boards WHERE id = ANY($1::text[]) FOR KEY SHARE), \
+             new_events AS (INSERT INTO events \
+               (board_id, seq, kind, payload, author_session, author_name, at) \
+               SELECT * FROM unnest($2::text[], $3::int8[], $4::text[], $5::text[], $6::text[], \
+               $7::text[], $8::text[])), \
+             new_op_ids AS (INSERT INTO op_ids (board_id, seq, op_id) \
+               SELECT * FROM unnest($9::text[], $10::int8[], $11::text[])), \
+             new_stickers AS (INSERT INTO stickers \
+               (board_id, id, x, y, w, h, z, color, text, version, updated_at) \
+               SELECT * FROM unnest($12::text[], $13::text[], $14::float8[], $15::float8[], \
+               $16::float8[], $17::float8[], $18::float8[], $19::text[], $20::text[], \
+               $21::int8[], $22::text[]) \
+               ON CONFLICT (board_id, id) DO UPDATE SET x = excluded.x, y = excluded.y, \
+               w = excluded.w, h = excluded.h, z = excluded.z, color = excluded.color, \
+               text = excluded.text, version = excluded.version, \
+               updated_at = excluded.updated_at) \
+             SELECT id FROM locked",
         )
-        .bind::<Array<Text>, _>(column(rows, |r| r.board_id.as_str()))
-        .bind::<Array<Text>, _>(column(rows, |r| r.id.as_str()))
-        .bind::<Array<Double>, _>(column(rows, |r| r.x))
-        .bind::<Array<Double>, _>(column(rows, |r| r.y))
-        .bind::<Array<Double>, _>(column(rows, |r| r.w))
-        .bind::<Array<Double>, _>(column(rows, |r| r.h))
-        .bind::<Array<Double>, _>(column(rows, |r| r.z))
-        .bind::<Array<Text>, _>(column(rows, |r| r.color.as_str()))
-        .bind::<Array<Text>, _>(column(rows, |r| r.text.as_str()))
-        .bind::<Array<BigInt>, _>(column(rows, |r| r.version))
-        .bind::<Array<Text>, _>(column(rows, |r| r.updated_at.as_str()))
-        .execute(c)
-        .map(drop)
+        .bind::<Array<Text>, _>(boards)
+        .bind::<Array<Text>, _>(column(events, |r| r.board_id.as_str()))
+        .bind::<Array<BigInt>, _>(column(events, |r| r.seq))
+        .bind::<Array<Text>, _>(column(events, |r| r.kind.as_str()))
+        .bind::<Array<Text>, _>(column(events, |r| r.payload.as_str()))
+        .bind::<Array<Text>, _>(column(events, |r| r.author_session.as_str()))
+        .bind::<Array<Text>, _>(column(events, |r| r.author_name.as_str()))
+        .bind::<Array<Text>, _>(column(events, |r| r.at.as_str()))
+        .bind::<Array<Text>, _>(column(op_ids, |r| r.board_id.as_str()))
+        .bind::<Array<BigInt>, _>(column(op_ids, |r| r.seq))
+        .bind::<Array<Text>, _>(column(op_ids, |r| r.op_id.as_str()))
+        .bind::<Array<Text>, _>(column(stickers, |r| r.board_id.as_str()))
+        .bind::<Array<Text>, _>(column(stickers, |r| r.id.as_str()))
+        .bind::<Array<Double>, _>(column(stickers, |r| r.x))
+        .bind::<Array<Double>, _>(column(stickers, |r| r.y))
+        .bind::<Array<Double>, _>(column(stickers, |r| r.w))
+        .bind::<Array<Double>, _>(column(stickers, |r| r.h))
+        .bind::<Array<Double>, _>(column(stickers, |r| r.z))
+        .bind::<Array<Text>, _>(column(stickers, |r| r.color.as_str()))
+        .bind::<Array<Text>, _>(column(stickers, |r| r.text.as_str()))
+        .bind::<Array<BigInt>, _>(column(stickers, |r| r.version))
+        .bind::<Array<Text>, _>(column(stickers, |r| r.updated_at.as_str()))
+        .load(c)?;
+        Ok(found.into_iter().map(|f| f.id).collect())
     }
 }
 

@@ -15,7 +15,8 @@ crate::on_both_backends!(
     ops_within_the_commit_window_share_one_transaction,
     kill_9_loses_nothing_acknowledged,
     sigterm_flushes_and_closes_with_1001,
-    bad_database_url_fails_fast
+    bad_database_url_fails_fast,
+    a_group_commit_naming_a_deleted_board_writes_nothing
 );
 
 /// A transaction starts at most once per commit window: ops sent right
@@ -322,4 +323,42 @@ async fn postgres_outage_holds_ops_and_loses_nothing() {
     let (seq, _) = assert_state_is_fold_of_log(&app.http, &app.addr, &b).await;
     assert_eq!(seq, (3 + HOLD) as i64);
     assert!(app.metric("corkboard_commit_failures_total").await >= 1.0);
+}
+
+/// A transaction that holds a batch of a board deleted meanwhile fails
+/// whole: the other boards' rows in it are not written either (each board
+/// then retries alone).
+async fn a_group_commit_naming_a_deleted_board_writes_nothing(backend: Backend) {
+    use corkboard::db::{self, queries};
+    let app = spawn_app(backend).await;
+    let b = app.board("B").await;
+    let (_, pool) = db::connect(&app.db_url, 2).expect("connect");
+    let mut conn = db::checkout(&pool).expect("conn");
+    let batch = |board: &str| {
+        let row = queries::EventRow {
+            board_id: board.into(),
+            seq: 1,
+            kind: "board.renamed".into(),
+            payload: json!({ "kind": "board.renamed", "title": "T" }).to_string(),
+            author_session: "s-test".into(),
+            author_name: "test".into(),
+            at: "2026-01-01T00:00:00.000Z".into(),
+        };
+        queries::BoardBatch {
+            board_id: board.into(),
+            last_seq: 1,
+            events: vec![row],
+            ..Default::default()
+        }
+    };
+    let err = queries::commit_batches(&mut conn, &[batch(&b.id), batch("gone")])
+        .expect_err("a deleted board fails the transaction");
+    assert!(err.to_string().contains("board gone was deleted"), "{err}");
+    assert_eq!(
+        queries::board_seq(&mut conn, &b.id).expect("seq"),
+        0,
+        "nothing written"
+    );
+    queries::commit_batches(&mut conn, &[batch(&b.id)]).expect("alone it commits");
+    assert_eq!(queries::board_seq(&mut conn, &b.id).expect("seq"), 1);
 }
