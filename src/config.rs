@@ -185,29 +185,24 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_commit_window_is_bounded() {
-        assert_eq!(serve(&[]).map(|c| c.commit_window_ms).ok(), Some(5));
-        assert_eq!(
-            serve(&["--commit-window-ms", "1000"])
-                .map(|c| c.commit_window_ms)
-                .ok(),
-            Some(1000)
-        );
-        let err = serve(&["--commit-window-ms", "1001"]).expect_err("over the bound");
-        assert!(err.to_string().contains("0..=1000"), "{err}");
+    /// A millisecond setting bounded to 0..=1000: its default, both ends,
+    /// and a clear refusal past the bound.
+    fn bounded_ms(flag: &str, default: u64, get: fn(&super::Config) -> u64) {
+        assert_eq!(serve(&[]).as_ref().map(get).ok(), Some(default), "{flag}");
+        for ok in ["0", "1000"] {
+            assert_eq!(
+                serve(&[flag, ok]).as_ref().map(get).ok(),
+                ok.parse().ok(),
+                "{flag} {ok}"
+            );
+        }
+        let err = serve(&[flag, "1001"]).expect_err("over the bound");
+        assert!(err.to_string().contains("0..=1000"), "{flag}: {err}");
     }
 
     #[test]
-    fn the_broadcast_pace_is_bounded() {
-        assert_eq!(serve(&[]).map(|c| c.broadcast_pace_ms).ok(), Some(30));
-        assert_eq!(
-            serve(&["--broadcast-pace-ms", "0"])
-                .map(|c| c.broadcast_pace_ms)
-                .ok(),
-            Some(0)
-        );
-        let err = serve(&["--broadcast-pace-ms", "1001"]).expect_err("over the bound");
-        assert!(err.to_string().contains("0..=1000"), "{err}");
+    fn the_commit_window_and_broadcast_pace_are_bounded() {
+        bounded_ms("--commit-window-ms", 5, |c| c.commit_window_ms);
+        bounded_ms("--broadcast-pace-ms", 30, |c| c.broadcast_pace_ms);
     }
 }
