@@ -2,9 +2,10 @@
 //! memory, validates each op with the pure logic (`crate::board`), assigns
 //! the seq, hands the events to the persister in batches, and only once a
 //! batch is committed replies to the authors and broadcasts the events.
+//! How frames reach the members is `outbox`; what the admin pages ask of a
+//! board is `admin`.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,7 @@ use uuid::Uuid;
 
 use super::persister::{self, CommitSlot, Committed, Forget, LoadBoard, Persister, Ready, Register, Resume};
 use super::registry::{Registry, Unregister};
-use super::session::{CloseSession, Deliver, SendQueue, Session};
+use super::session::{CloseSession, SendQueue, Session};
 use crate::board::{BoardState, Change};
 use crate::db::queries::{BoardBatch, EventRow, LoadedBoard, OpIdRow, StickerRow};
 use crate::error::{Error, Result};
@@ -25,6 +26,11 @@ use crate::protocol::{
     SessionId, Sticker, Welcome,
 };
 use crate::state::Shared;
+
+mod admin;
+mod outbox;
+
+pub use admin::{AdminOps, Deleted, Kick, ListSessions, Restore, SessionInfo, TokenRotated};
 
 /// Chat events a welcome carries.
 const WELCOME_CHAT: usize = 50;
@@ -58,14 +64,6 @@ struct Slot {
     urgent: bool,
     /// When frames were last handed to its session.
     last_delivery: Option<Instant>,
-}
-
-/// Queues a frame for a member; true when it is the first since the last
-/// flush (the member becomes dirty).
-fn enqueue(slot: &mut Slot, frame: ByteString) -> bool {
-    slot.outbox_bytes += frame.len();
-    slot.outbox.push(frame);
-    slot.outbox.len() == 1
 }
 
 /// An event waiting for its commit.
@@ -238,17 +236,6 @@ impl Board {
         ctx.stop();
     }
 
-    /// Between handlers, queued frames always have a flush scheduled: every
-    /// handler that queues frames ends with `flush`. One that does not is a
-    /// bug; it is logged here and its frames still leave.
-    fn flush_stragglers(&mut self, ctx: &mut Context<Self>) {
-        let Phase::Ready(live) = &self.phase else { return };
-        if !live.dirty.is_empty() && !live.flush_scheduled {
-            log::error!("board {}: frames were queued without a flush", self.id);
-            self.flush(ctx);
-        }
-    }
-
     fn stop_if_idle(&mut self, ctx: &mut Context<Self>) {
         let idle = Duration::from_millis(self.shared.config.board_idle_ms);
         let Phase::Ready(live) = &self.phase else { return };
@@ -261,143 +248,6 @@ impl Board {
     fn role_of(live: &Live, token: &str) -> Result<Role> {
         crate::tokens::role_for(&live.edit_token, &live.view_token, token)
             .ok_or_else(|| Error::Forbidden("this token does not open this board".into()))
-    }
-
-    /// Queues one frame for one member; it leaves with the flush at the end
-    /// of the current handler.
-    fn send_to(&mut self, session: &str, frame: ByteString) {
-        let Phase::Ready(live) = &mut self.phase else {
-            return;
-        };
-        let Some(slot) = live.members.get_mut(session) else {
-            return;
-        };
-        slot.urgent = true;
-        if enqueue(slot, frame) {
-            live.dirty.push(slot.member.session.clone());
-        }
-    }
-
-    /// Queues one frame for every member but `except`; it leaves with the
-    /// flush at the end of the current handler, or a little later for a
-    /// member written to less than the broadcast pace ago (see `flush`).
-    fn broadcast(&mut self, frame: &ByteString, except: Option<&str>) {
-        self.fan_out(frame, except);
-    }
-
-    /// Queues one frame for every member but `except`; it leaves with the
-    /// next tick, at most `OUTBOX_TICK` later, together with whatever else
-    /// each member gets meanwhile (one write instead of many).
-    fn broadcast_soon(&mut self, frame: &ByteString, except: Option<&str>, ctx: &mut Context<Self>) {
-        self.fan_out(frame, except);
-        self.schedule_flush(OUTBOX_TICK, ctx);
-    }
-
-    fn fan_out(&mut self, frame: &ByteString, except: Option<&str>) {
-        let Phase::Ready(live) = &mut self.phase else {
-            return;
-        };
-        for (id, slot) in &mut live.members {
-            if Some(&**id) != except && enqueue(slot, frame.clone()) {
-                live.dirty.push(id.clone());
-            }
-        }
-    }
-
-    /// Ends every handler that queued frames. Replies to a member's own
-    /// messages go at once. Broadcast frames go at once to a member not
-    /// written to for `broadcast_pace_ms`; the others' wait at most that
-    /// long and leave together in one write. Under load this bounds the
-    /// writes per member (each a syscall that also wakes the reader)
-    /// without delaying anything on a quiet board.
-    fn flush(&mut self, ctx: &mut Context<Self>) {
-        let pace = Duration::from_millis(self.shared.config.broadcast_pace_ms);
-        self.deliver(Some(pace));
-        self.schedule_flush(pace, ctx);
-    }
-
-    /// Makes sure that whatever waits in the outboxes leaves within `after`.
-    fn schedule_flush(&mut self, after: Duration, ctx: &mut Context<Self>) {
-        let Phase::Ready(live) = &mut self.phase else {
-            return;
-        };
-        if !live.flush_scheduled && !live.dirty.is_empty() {
-            live.flush_scheduled = true;
-            ctx.run_later(after, |act, _| {
-                if let Phase::Ready(live) = &mut act.phase {
-                    live.flush_scheduled = false;
-                }
-                act.deliver(None);
-            });
-        }
-    }
-
-    /// Hands queued frames to the sessions, one message per member: every
-    /// member's, or with a `pace` only those with a reply queued or not
-    /// written to for `pace` (the others stay queued). A member whose
-    /// session still holds more than `send_queue_bytes` from earlier
-    /// deliveries does not read fast enough: it is cut instead, and the
-    /// board never waits for it.
-    fn deliver(&mut self, pace: Option<Duration>) {
-        let limit = self.shared.config.send_queue_bytes;
-        loop {
-            let Phase::Ready(live) = &mut self.phase else {
-                return;
-            };
-            let now = Instant::now();
-            let mut slow = Vec::new();
-            let mut waiting = Vec::new();
-            for id in std::mem::take(&mut live.dirty) {
-                let Some(slot) = live.members.get_mut(&id) else {
-                    continue;
-                };
-                if slot.outbox.is_empty() {
-                    continue;
-                }
-                let due = match pace {
-                    None => true,
-                    Some(pace) => slot.urgent || slot.last_delivery.is_none_or(|t| now - t >= pace),
-                };
-                if !due {
-                    waiting.push(id);
-                    continue;
-                }
-                let frames = std::mem::take(&mut slot.outbox);
-                let bytes = std::mem::take(&mut slot.outbox_bytes);
-                slot.urgent = false;
-                slot.last_delivery = Some(now);
-                if slot.queue.bytes.load(Ordering::Relaxed) > limit {
-                    self.shared.metrics.frames_dropped.inc_by(frames.len() as u64);
-                    slow.push(id);
-                    continue;
-                }
-                slot.queue.bytes.fetch_add(bytes, Ordering::Relaxed);
-                slot.addr.do_send(Deliver { frames });
-            }
-            live.dirty = waiting;
-            if slow.is_empty() {
-                return;
-            }
-            // the others hear that the slow ones left
-            self.cut(&slow);
-        }
-    }
-
-    /// Closes slow consumers with 1008 and tells the others they left.
-    fn cut(&mut self, sessions: &[SessionId]) {
-        for s in sessions {
-            let Ok(live) = self.live() else { return };
-            if let Some(slot) = live.members.get(s) {
-                slot.queue.cut.store(true, Ordering::Relaxed);
-                slot.addr.do_send(CloseSession {
-                    code: 1008,
-                    reason: "send queue over its bound".into(),
-                });
-                log::info!("session {s} cut: it does not read fast enough");
-                self.shared.metrics.slow_consumers_cut.inc();
-            }
-            self.remove_member(s);
-        }
     }
 
     /// Removes a member: leaves the call, tells the others.
@@ -1066,222 +916,6 @@ impl Handler<Drain> for Board {
             }
             act.stop(ctx);
         }))
-    }
-}
-
-// ------------------------------------------------------------------ admin
-
-/// A live session, as the admin pages show it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct SessionInfo {
-    pub session: String,
-    pub name: String,
-    pub role: Role,
-    pub connected_at: String,
-    pub last_heard: String,
-    pub queued_bytes: usize,
-    pub in_call: bool,
-}
-
-/// The board's live sessions, oldest first.
-#[derive(Message)]
-#[rtype(result = "Vec<SessionInfo>")]
-pub struct ListSessions;
-
-impl Handler<ListSessions> for Board {
-    type Result = MessageResult<ListSessions>;
-
-    fn handle(&mut self, _: ListSessions, _: &mut Context<Self>) -> Self::Result {
-        let Phase::Ready(live) = &self.phase else {
-            return MessageResult(Vec::new());
-        };
-        let mut out: Vec<SessionInfo> = live
-            .members
-            .values()
-            .map(|slot| {
-                let m = &slot.member;
-                let heard_ms = slot.queue.last_heard_ms.load(Ordering::Relaxed);
-                let heard = std::time::UNIX_EPOCH + Duration::from_millis(heard_ms);
-                SessionInfo {
-                    session: m.session.to_string(),
-                    name: m.name.clone(),
-                    role: m.role,
-                    connected_at: live.joined_at.get(&m.session).cloned().unwrap_or_default(),
-                    last_heard: humantime::format_rfc3339_millis(heard).to_string(),
-                    queued_bytes: slot.queue.bytes.load(Ordering::Relaxed),
-                    in_call: m.in_call,
-                }
-            })
-            .collect();
-        out.sort_by(|a, b| a.connected_at.cmp(&b.connected_at));
-        MessageResult(out)
-    }
-}
-
-/// An admin removes a session: closed with 4001, the others see it leave.
-#[derive(Message)]
-#[rtype(result = "bool")]
-pub struct Kick {
-    pub session: String,
-}
-
-impl Handler<Kick> for Board {
-    type Result = bool;
-
-    fn handle(&mut self, m: Kick, ctx: &mut Context<Self>) -> bool {
-        let Ok(live) = self.live() else { return false };
-        let Some(slot) = live.members.get(m.session.as_str()) else {
-            return false;
-        };
-        slot.addr.do_send(CloseSession {
-            code: 4001,
-            reason: "removed by an admin".into(),
-        });
-        log::info!("board {}: session {} kicked", self.id, m.session);
-        self.remove_member(&m.session);
-        self.flush(ctx);
-        true
-    }
-}
-
-/// A token was rotated: the sessions opened with the old one are closed
-/// with 4003.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct TokenRotated {
-    pub role: Role,
-    pub token: String,
-}
-
-impl Handler<TokenRotated> for Board {
-    type Result = ();
-
-    fn handle(&mut self, m: TokenRotated, ctx: &mut Context<Self>) {
-        let Ok(live) = self.live() else { return };
-        match m.role {
-            Role::Editor => live.edit_token = m.token,
-            Role::Viewer => live.view_token = m.token,
-        }
-        let revoked: Vec<SessionId> = live
-            .members
-            .values()
-            .filter(|s| s.member.role == m.role)
-            .map(|s| {
-                s.addr.do_send(CloseSession {
-                    code: 4003,
-                    reason: "the token was rotated".into(),
-                });
-                s.member.session.clone()
-            })
-            .collect();
-        for s in revoked {
-            self.remove_member(&s);
-        }
-        self.flush(ctx);
-    }
-}
-
-/// The board is deleted: members are closed with 4004 and the actor stops.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Deleted;
-
-impl Handler<Deleted> for Board {
-    type Result = ();
-
-    fn handle(&mut self, _: Deleted, ctx: &mut Context<Self>) {
-        if let Phase::Ready(live) = &self.phase {
-            for slot in live.members.values() {
-                slot.queue.cut.store(true, Ordering::Relaxed);
-                slot.addr.do_send(CloseSession {
-                    code: 4004,
-                    reason: "the board was deleted".into(),
-                });
-            }
-        }
-        self.phase = Phase::Gone(Error::NotFound("no such board".into()));
-        self.stop(ctx);
-    }
-}
-
-/// Ops from an admin (rename, restore), applied as new events that every
-/// member sees; answers the last seq once it is committed.
-#[derive(Message)]
-#[rtype(result = "Result<i64>")]
-pub struct AdminOps {
-    pub ops: Vec<Op>,
-    pub by: Author,
-}
-
-/// Makes the board equal `target` (a past state) with new forward events.
-#[derive(Message)]
-#[rtype(result = "Result<i64>")]
-pub struct Restore {
-    pub target: BoardState,
-    pub by: Author,
-}
-
-impl Board {
-    fn admin_ops(&mut self, ops: Vec<Op>, by: Author) -> ResponseActFuture<Self, Result<i64>> {
-        let limits = self.shared.limits;
-        let result = self.live().and_then(|live| {
-            if ops.is_empty() {
-                return Ok(Err(live.committed.seq));
-            }
-            let (tx, rx) = oneshot::channel();
-            let mut tx = Some(tx);
-            let n = ops.len();
-            for (i, op) in ops.iter().enumerate() {
-                let at = now_rfc3339();
-                let applied = live.ahead.apply(op, &at, &limits)?;
-                live.pending.push_back(Pending {
-                    event: Event {
-                        seq: applied.seq,
-                        at,
-                        by: by.clone(),
-                        event: applied.body,
-                    },
-                    change: applied.change,
-                    accepted: Instant::now(),
-                    op_id: None,
-                    replies: Vec::new(),
-                    waiter: if i + 1 == n { tx.take() } else { None },
-                });
-            }
-            Ok(Ok(rx))
-        });
-        self.submit();
-        Box::pin(
-            async move {
-                match result? {
-                    Err(seq) => Ok(seq),
-                    Ok(rx) => rx
-                        .await
-                        .map_err(|_| Error::Unavailable("the board stopped".into())),
-                }
-            }
-            .into_actor(self),
-        )
-    }
-}
-
-impl Handler<AdminOps> for Board {
-    type Result = ResponseActFuture<Self, Result<i64>>;
-
-    fn handle(&mut self, m: AdminOps, _: &mut Context<Self>) -> Self::Result {
-        self.admin_ops(m.ops, m.by)
-    }
-}
-
-impl Handler<Restore> for Board {
-    type Result = ResponseActFuture<Self, Result<i64>>;
-
-    fn handle(&mut self, m: Restore, _: &mut Context<Self>) -> Self::Result {
-        let ops = match self.live() {
-            Ok(live) => crate::board::ops_to_reach(&live.ahead, &m.target),
-            Err(e) => return Box::pin(actix::fut::ready(Err(e))),
-        };
-        self.admin_ops(ops, m.by)
     }
 }
 

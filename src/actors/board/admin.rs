@@ -1,0 +1,229 @@
+//! What the admin pages ask of an open board: its live sessions, kicking
+//! one, a rotated token, the board deleted, and ops on an admin's behalf
+//! (rename, restore).
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use actix::prelude::*;
+use tokio::sync::oneshot;
+
+use super::{now_rfc3339, Board, Pending, Phase};
+use crate::actors::session::CloseSession;
+use crate::board::BoardState;
+use crate::error::{Error, Result};
+use crate::protocol::{Author, Event, Op, Role, SessionId};
+
+/// A live session, as the admin pages show it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SessionInfo {
+    pub session: String,
+    pub name: String,
+    pub role: Role,
+    pub connected_at: String,
+    pub last_heard: String,
+    pub queued_bytes: usize,
+    pub in_call: bool,
+}
+
+/// The board's live sessions, oldest first.
+#[derive(Message)]
+#[rtype(result = "Vec<SessionInfo>")]
+pub struct ListSessions;
+
+impl Handler<ListSessions> for Board {
+    type Result = MessageResult<ListSessions>;
+
+    fn handle(&mut self, _: ListSessions, _: &mut Context<Self>) -> Self::Result {
+        let Phase::Ready(live) = &self.phase else {
+            return MessageResult(Vec::new());
+        };
+        let mut out: Vec<SessionInfo> = live
+            .members
+            .values()
+            .map(|slot| {
+                let m = &slot.member;
+                let heard_ms = slot.queue.last_heard_ms.load(Ordering::Relaxed);
+                let heard = std::time::UNIX_EPOCH + Duration::from_millis(heard_ms);
+                SessionInfo {
+                    session: m.session.to_string(),
+                    name: m.name.clone(),
+                    role: m.role,
+                    connected_at: live.joined_at.get(&m.session).cloned().unwrap_or_default(),
+                    last_heard: humantime::format_rfc3339_millis(heard).to_string(),
+                    queued_bytes: slot.queue.bytes.load(Ordering::Relaxed),
+                    in_call: m.in_call,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.connected_at.cmp(&b.connected_at));
+        MessageResult(out)
+    }
+}
+
+/// An admin removes a session: closed with 4001, the others see it leave.
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct Kick {
+    pub session: String,
+}
+
+impl Handler<Kick> for Board {
+    type Result = bool;
+
+    fn handle(&mut self, m: Kick, ctx: &mut Context<Self>) -> bool {
+        let Ok(live) = self.live() else { return false };
+        let Some(slot) = live.members.get(m.session.as_str()) else {
+            return false;
+        };
+        slot.addr.do_send(CloseSession {
+            code: 4001,
+            reason: "removed by an admin".into(),
+        });
+        log::info!("board {}: session {} kicked", self.id, m.session);
+        self.remove_member(&m.session);
+        self.flush(ctx);
+        true
+    }
+}
+
+/// A token was rotated: the sessions opened with the old one are closed
+/// with 4003.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct TokenRotated {
+    pub role: Role,
+    pub token: String,
+}
+
+impl Handler<TokenRotated> for Board {
+    type Result = ();
+
+    fn handle(&mut self, m: TokenRotated, ctx: &mut Context<Self>) {
+        let Ok(live) = self.live() else { return };
+        match m.role {
+            Role::Editor => live.edit_token = m.token,
+            Role::Viewer => live.view_token = m.token,
+        }
+        let revoked: Vec<SessionId> = live
+            .members
+            .values()
+            .filter(|s| s.member.role == m.role)
+            .map(|s| {
+                s.addr.do_send(CloseSession {
+                    code: 4003,
+                    reason: "the token was rotated".into(),
+                });
+                s.member.session.clone()
+            })
+            .collect();
+        for s in revoked {
+            self.remove_member(&s);
+        }
+        self.flush(ctx);
+    }
+}
+
+/// The board is deleted: members are closed with 4004 and the actor stops.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Deleted;
+
+impl Handler<Deleted> for Board {
+    type Result = ();
+
+    fn handle(&mut self, _: Deleted, ctx: &mut Context<Self>) {
+        if let Phase::Ready(live) = &self.phase {
+            for slot in live.members.values() {
+                slot.queue.cut.store(true, Ordering::Relaxed);
+                slot.addr.do_send(CloseSession {
+                    code: 4004,
+                    reason: "the board was deleted".into(),
+                });
+            }
+        }
+        self.phase = Phase::Gone(Error::NotFound("no such board".into()));
+        self.stop(ctx);
+    }
+}
+
+/// Ops from an admin (rename, restore), applied as new events that every
+/// member sees; answers the last seq once it is committed.
+#[derive(Message)]
+#[rtype(result = "Result<i64>")]
+pub struct AdminOps {
+    pub ops: Vec<Op>,
+    pub by: Author,
+}
+
+/// Makes the board equal `target` (a past state) with new forward events.
+#[derive(Message)]
+#[rtype(result = "Result<i64>")]
+pub struct Restore {
+    pub target: BoardState,
+    pub by: Author,
+}
+
+impl Board {
+    fn admin_ops(&mut self, ops: Vec<Op>, by: Author) -> ResponseActFuture<Self, Result<i64>> {
+        let limits = self.shared.limits;
+        let result = self.live().and_then(|live| {
+            if ops.is_empty() {
+                return Ok(Err(live.committed.seq));
+            }
+            let (tx, rx) = oneshot::channel();
+            let mut tx = Some(tx);
+            let n = ops.len();
+            for (i, op) in ops.iter().enumerate() {
+                let at = now_rfc3339();
+                let applied = live.ahead.apply(op, &at, &limits)?;
+                live.pending.push_back(Pending {
+                    event: Event {
+                        seq: applied.seq,
+                        at,
+                        by: by.clone(),
+                        event: applied.body,
+                    },
+                    change: applied.change,
+                    accepted: Instant::now(),
+                    op_id: None,
+                    replies: Vec::new(),
+                    waiter: if i + 1 == n { tx.take() } else { None },
+                });
+            }
+            Ok(Ok(rx))
+        });
+        self.submit();
+        Box::pin(
+            async move {
+                match result? {
+                    Err(seq) => Ok(seq),
+                    Ok(rx) => rx
+                        .await
+                        .map_err(|_| Error::Unavailable("the board stopped".into())),
+                }
+            }
+            .into_actor(self),
+        )
+    }
+}
+
+impl Handler<AdminOps> for Board {
+    type Result = ResponseActFuture<Self, Result<i64>>;
+
+    fn handle(&mut self, m: AdminOps, _: &mut Context<Self>) -> Self::Result {
+        self.admin_ops(m.ops, m.by)
+    }
+}
+
+impl Handler<Restore> for Board {
+    type Result = ResponseActFuture<Self, Result<i64>>;
+
+    fn handle(&mut self, m: Restore, _: &mut Context<Self>) -> Self::Result {
+        let ops = match self.live() {
+            Ok(live) => crate::board::ops_to_reach(&live.ahead, &m.target),
+            Err(e) => return Box::pin(actix::fut::ready(Err(e))),
+        };
+        self.admin_ops(ops, m.by)
+    }
+}
