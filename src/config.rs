@@ -125,7 +125,7 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(0..=1000))]
     pub commit_window_ms: u64,
     /// Milliseconds within which a member gets at most one write of
-    /// broadcast frames (events, presence); what comes meanwhile waits and
+    /// broadcast frames (events, presence, calls); what comes meanwhile waits and
     /// goes in one write. Replies to its own messages never wait; a member
     /// not written to for this long gets a broadcast at once. 0: every
     /// frame goes at once. At most 1000.

@@ -204,7 +204,8 @@ pub struct Persister {
     last_start: Option<Instant>,
     /// Transactions start at most this often (unless one is slow): what
     /// arrives meanwhile joins the next one. Every transaction costs an
-    /// fsync and, for every board in it, one socket write per member.
+    /// fsync and, for every board in it, a socket write to each author (and
+    /// to each member the broadcast pace lets through).
     window: Duration,
     max_in_flight: usize,
     recheck_scheduled: bool,

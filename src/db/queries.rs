@@ -14,8 +14,8 @@ use crate::protocol::{Author, Event, EventBody, Sticker};
 const ROWS_PER_INSERT: usize = 500;
 
 /// Runs the same statement on the concrete connection, for what diesel's
-/// `MultiConnection` does not build (multi-row INSERTs for SQLite,
-/// ON CONFLICT); the statement is still written once.
+/// `MultiConnection` does not build (multi-row INSERTs); the statement is
+/// still written once.
 macro_rules! on_backend {
     ($conn:expr, |$c:ident| $statement:expr) => {
         match $conn {

@@ -105,6 +105,8 @@ struct Live {
     call: Vec<SessionId>,
     /// Members with frames in their outbox.
     dirty: Vec<SessionId>,
+    /// A delivery of the outboxes is scheduled (cursor tick or broadcast
+    /// pace): queued frames wait for it.
     flush_scheduled: bool,
     draining: bool,
     drained: Vec<oneshot::Sender<()>>,
@@ -265,9 +267,9 @@ impl Board {
         };
         self.last_activity = Instant::now();
         if was_in_call {
-            self.broadcast(&ServerMessage::CallLeft { session }.to_frame(), None);
+            self.broadcast(&ServerMessage::CallLeft { session }.to_frame());
         }
-        self.broadcast(&ServerMessage::PresenceLeft { session }.to_frame(), None);
+        self.broadcast(&ServerMessage::PresenceLeft { session }.to_frame());
     }
 
     fn reply_err(&mut self, session: &str, reference: Option<&Ref>, err: &Error) {
@@ -428,7 +430,7 @@ impl Board {
         if let Some(waiter) = p.waiter {
             let _ = waiter.send(p.event.seq);
         }
-        self.broadcast(&frame, None);
+        self.broadcast(&frame);
     }
 
     fn welcome(&self, live: &Live, j: &Join, me: &Member) -> (ByteString, Vec<ByteString>) {
@@ -617,7 +619,7 @@ impl Handler<Join> for Board {
         };
         let (welcome, replay) = self.welcome(live, &j, &member);
         let joined = ServerMessage::PresenceJoined { member: &member }.to_frame();
-        self.broadcast(&joined, None);
+        self.broadcast(&joined);
         let slot = Slot {
             member,
             addr: j.addr,
@@ -718,7 +720,7 @@ impl Handler<PresenceSet> for Board {
         slot.member.state = m.state;
         let frame = ServerMessage::PresenceUpdated { member: &slot.member }.to_frame();
         self.reply_ok(&m.session, m.reference.as_ref());
-        self.broadcast(&frame, None);
+        self.broadcast(&frame);
         self.flush(ctx);
     }
 }
@@ -807,10 +809,7 @@ impl Handler<CallJoin> for Board {
         }
         self.send_to(&m.session, reply);
         if !already {
-            self.broadcast(
-                &ServerMessage::CallJoined { session: &m.session }.to_frame(),
-                None,
-            );
+            self.broadcast(&ServerMessage::CallJoined { session: &m.session }.to_frame());
         }
         self.flush(ctx);
     }
@@ -839,7 +838,7 @@ impl Handler<CallLeave> for Board {
             slot.member.in_call = false;
         }
         self.reply_ok(&m.session, m.reference.as_ref());
-        self.broadcast(&ServerMessage::CallLeft { session: &m.session }.to_frame(), None);
+        self.broadcast(&ServerMessage::CallLeft { session: &m.session }.to_frame());
         self.flush(ctx);
     }
 }

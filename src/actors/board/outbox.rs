@@ -48,11 +48,11 @@ impl Board {
         }
     }
 
-    /// Queues one frame for every member but `except`; it leaves with the
-    /// flush at the end of the current handler, or a little later for a
-    /// member written to less than the broadcast pace ago (see `flush`).
-    pub(super) fn broadcast(&mut self, frame: &ByteString, except: Option<&str>) {
-        self.fan_out(frame, except);
+    /// Queues one frame for every member; it leaves with the flush at the
+    /// end of the current handler, or a little later for a member written
+    /// to less than the broadcast pace ago (see `flush`).
+    pub(super) fn broadcast(&mut self, frame: &ByteString) {
+        self.fan_out(frame, None);
     }
 
     /// Queues one frame for every member but `except`; it leaves with the
@@ -68,6 +68,7 @@ impl Board {
         self.schedule_flush(OUTBOX_TICK, ctx);
     }
 
+    /// Queues one frame for every member but `except`.
     fn fan_out(&mut self, frame: &ByteString, except: Option<&str>) {
         let Phase::Ready(live) = &mut self.phase else {
             return;
