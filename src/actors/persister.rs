@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
-use crate::db::queries::{self, BoardBatch, LoadedBoard};
+use crate::db::queries::{self, BoardBatch, LoadedBoard, Rows};
 use crate::db::{checkout, Pool};
 use crate::error::{Error, Result};
 use crate::state::Shared;
@@ -127,17 +127,60 @@ const SLOW_COMMIT_LOG: Duration = Duration::from_millis(100);
 /// boards that are not in it, so a stalled fsync does not hold them back.
 const SLOW_COMMIT: Duration = Duration::from_millis(25);
 
-/// Where a board leaves the rows of its newly accepted ops, oldest first,
-/// for the persister to take when a transaction starts. Sharing it (rather
-/// than sending each op) lets a board's newest ops into the very next
-/// transaction, even while an earlier batch of the board is committing.
-pub type CommitSlot = Arc<Mutex<Vec<BoardBatch>>>;
+/// Where a board leaves the rows of its newly accepted ops for the
+/// persister to take when a transaction starts. Sharing it (rather than
+/// sending each op) lets a board's newest ops into the very next
+/// transaction, even while an earlier batch of the board is committing,
+/// and the rows of all of them become one batch.
+#[derive(Clone, Default)]
+pub struct CommitSlot(Arc<Mutex<SlotState>>);
 
-/// Takes the slot's lock. A panic while holding it cannot leave the
-/// batches half-written (each push is whole), so a poisoned lock is used
-/// as it is.
-pub fn lock(slot: &CommitSlot) -> MutexGuard<'_, Vec<BoardBatch>> {
-    slot.lock().unwrap_or_else(PoisonError::into_inner)
+#[derive(Default)]
+struct SlotState {
+    rows: Rows,
+    /// The board is in the persister's ready set: it looks at the slot
+    /// whenever a transaction starts, so new rows need no `Ready`.
+    watched: bool,
+}
+
+impl CommitSlot {
+    /// Takes the lock. A panic while holding it cannot leave the rows
+    /// half-written (each change is whole), so a poisoned lock is used as
+    /// it is.
+    fn lock(&self) -> MutexGuard<'_, SlotState> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds the rows of newly accepted ops; true when the persister is not
+    /// watching the slot and must be told (`Ready`).
+    pub fn push(&self, rows: Rows) -> bool {
+        let mut state = self.lock();
+        state.rows.append(rows);
+        !std::mem::replace(&mut state.watched, true)
+    }
+
+    /// After a failed commit: the slot holds `rows` (everything not yet
+    /// committed) instead of what it held.
+    pub fn refill(&self, rows: Rows) {
+        let mut state = self.lock();
+        state.rows = rows;
+        state.watched = true;
+    }
+
+    /// Everything the slot holds, or None when it is empty: then the
+    /// persister stops watching it until the board pushes again.
+    fn take(&self) -> Option<Rows> {
+        let mut state = self.lock();
+        if state.rows.is_empty() {
+            state.watched = false;
+            return None;
+        }
+        Some(std::mem::take(&mut state.rows))
+    }
+
+    fn same(&self, other: &CommitSlot) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// The outcome of a board's batch: the seq now committed, or the error.
@@ -158,7 +201,7 @@ pub struct Register {
     pub answer_to: Recipient<Committed>,
 }
 
-/// A board's slot was empty and now holds a batch.
+/// A board's slot holds rows and the persister was not watching it.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Ready {
@@ -196,7 +239,8 @@ struct Entry {
 pub struct Persister {
     executor: Addr<DbExecutor>,
     boards: HashMap<Arc<str>, Entry>,
-    /// Boards whose slot may hold a batch.
+    /// Boards whose slot may hold rows: their slots are watched, looked at
+    /// whenever a transaction starts, until one is found empty.
     ready: HashSet<Arc<str>>,
     /// When each running transaction started, oldest first.
     running: VecDeque<Instant>,
@@ -272,12 +316,12 @@ impl Persister {
                 self.ready.insert(id);
                 continue;
             }
-            let chunks = std::mem::take(&mut *lock(&entry.slot));
-            if chunks.is_empty() {
-                continue;
-            }
+            let Some(rows) = entry.slot.take() else {
+                continue; // no longer watched
+            };
             entry.busy = true;
-            batches.push(BoardBatch::merge(chunks));
+            batches.push(rows.into_batch(&id));
+            self.ready.insert(id.clone());
             ids.push(id);
         }
         if batches.is_empty() {
@@ -348,11 +392,7 @@ impl Handler<Forget> for Persister {
     type Result = ();
 
     fn handle(&mut self, m: Forget, _: &mut Context<Self>) {
-        if self
-            .boards
-            .get(&m.board)
-            .is_some_and(|e| Arc::ptr_eq(&e.slot, &m.slot))
-        {
+        if self.boards.get(&m.board).is_some_and(|e| e.slot.same(&m.slot)) {
             self.boards.remove(&m.board);
             self.ready.remove(&m.board);
         }
@@ -369,5 +409,42 @@ impl Handler<LoadBoard> for Persister {
             load.await
                 .unwrap_or_else(|e| Err(Error::internal(format!("database executor gone: {e}"))))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::queries::EventRow;
+
+    fn rows(seq: i64) -> Rows {
+        Rows {
+            events: vec![EventRow {
+                board_id: "b".into(),
+                seq,
+                kind: "chat".into(),
+                payload: "{}".into(),
+                author_session: "s".into(),
+                author_name: "n".into(),
+                at: "t".into(),
+            }],
+            last_seq: seq,
+            ..Rows::default()
+        }
+    }
+
+    #[test]
+    fn a_slot_asks_for_ready_only_when_the_persister_stopped_watching_it() {
+        let slot = CommitSlot::default();
+        assert!(slot.push(rows(1)), "a new slot is not watched");
+        assert!(!slot.push(rows(2)), "a watched slot needs no Ready");
+        let taken = slot.take().map(|r| r.events.iter().map(|e| e.seq).collect::<Vec<_>>());
+        assert_eq!(taken, Some(vec![1, 2]));
+        assert!(!slot.push(rows(3)), "taking rows keeps the slot watched");
+        assert_eq!(slot.take().map(|r| r.last_seq), Some(3));
+        assert!(slot.take().is_none());
+        assert!(slot.push(rows(4)), "a slot found empty is no longer watched");
+        slot.refill(rows(3));
+        assert_eq!(slot.take().map(|r| r.last_seq), Some(3), "a refill replaces the rows");
     }
 }

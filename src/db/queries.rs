@@ -161,32 +161,10 @@ pub struct BoardBatch {
 }
 
 impl BoardBatch {
-    /// One batch from consecutive batches of the same board, oldest first:
-    /// every event and op_id, and each sticker's last change.
-    pub fn merge(mut chunks: Vec<BoardBatch>) -> BoardBatch {
-        if chunks.len() == 1 {
-            return chunks.pop().unwrap_or_default();
-        }
-        let mut out = BoardBatch::default();
-        let mut changes = Vec::new();
-        for b in chunks {
-            out.board_id = b.board_id;
-            out.last_seq = b.last_seq;
-            out.title = b.title.or(out.title);
-            out.events.extend(b.events);
-            out.op_ids.extend(b.op_ids);
-            // a batch's upserts and deletes name different stickers
-            changes.extend(b.upserts.into_iter().map(|r| (r.id.clone(), Some(r))));
-            changes.extend(b.deletes.into_iter().map(|id| (id, None)));
-        }
-        out.set_sticker_changes(changes);
-        out
-    }
-
     /// Sets the sticker rows from changes in the order they were made
     /// (`Some(row)` upserts, `None` deletes): only each sticker's last
     /// change is kept, since one multi-row upsert may touch a row once.
-    pub fn set_sticker_changes(&mut self, changes: impl IntoIterator<Item = (String, Option<StickerRow>)>) {
+    fn set_sticker_changes(&mut self, changes: impl IntoIterator<Item = (String, Option<StickerRow>)>) {
         let mut last: HashMap<String, Option<StickerRow>> = HashMap::new();
         let mut order = Vec::new();
         for (id, change) in changes {
@@ -201,6 +179,49 @@ impl BoardBatch {
                 None => {}
             }
         }
+    }
+}
+
+/// A board's rows as its ops are accepted, until a transaction takes them:
+/// events and op_ids in seq order, sticker changes in the order they were
+/// made (`None`: deleted), the latest title.
+#[derive(Debug, Default)]
+pub struct Rows {
+    pub events: Vec<EventRow>,
+    pub op_ids: Vec<OpIdRow>,
+    pub stickers: Vec<(String, Option<StickerRow>)>,
+    pub title: Option<String>,
+    /// The seq of the last event.
+    pub last_seq: i64,
+}
+
+impl Rows {
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// Adds later rows of the same board.
+    pub fn append(&mut self, mut later: Rows) {
+        self.events.append(&mut later.events);
+        self.op_ids.append(&mut later.op_ids);
+        self.stickers.append(&mut later.stickers);
+        self.title = later.title.or(self.title.take());
+        self.last_seq = later.last_seq;
+    }
+
+    /// The batch that commits them: every event and op_id, and each
+    /// sticker's last change.
+    pub fn into_batch(self, board_id: &str) -> BoardBatch {
+        let mut batch = BoardBatch {
+            board_id: board_id.to_owned(),
+            last_seq: self.last_seq,
+            title: self.title,
+            events: self.events,
+            op_ids: self.op_ids,
+            ..BoardBatch::default()
+        };
+        batch.set_sticker_changes(self.stickers);
+        batch
     }
 }
 
@@ -756,25 +777,29 @@ mod tests {
     }
 
     #[test]
-    fn merged_batches_keep_every_event_and_each_stickers_last_change() {
-        let first = BoardBatch {
-            board_id: "b".into(),
+    fn rows_appended_commit_every_event_and_each_stickers_last_change() {
+        let mut rows = Rows {
             last_seq: 2,
             title: Some("one".into()),
             events: vec![event(1), event(2)],
-            upserts: vec![row("a", 1.0), row("c", 1.0)],
-            deletes: vec!["d".into()],
+            stickers: vec![
+                ("a".into(), Some(row("a", 1.0))),
+                ("c".into(), Some(row("c", 1.0))),
+                ("d".into(), None),
+            ],
             ..Default::default()
         };
-        let second = BoardBatch {
-            board_id: "b".into(),
+        rows.append(Rows {
             last_seq: 4,
             events: vec![event(3), event(4)],
-            upserts: vec![row("a", 2.0), row("d", 2.0)],
-            deletes: vec!["c".into()],
+            stickers: vec![
+                ("a".into(), Some(row("a", 2.0))),
+                ("d".into(), Some(row("d", 2.0))),
+                ("c".into(), None),
+            ],
             ..Default::default()
-        };
-        let m = BoardBatch::merge(vec![first, second]);
+        });
+        let m = rows.into_batch("b");
         assert_eq!(m.board_id, "b");
         assert_eq!(m.last_seq, 4);
         assert_eq!(m.title.as_deref(), Some("one"));

@@ -15,11 +15,11 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use super::persister::{self, CommitSlot, Committed, Forget, LoadBoard, Persister, Ready, Register, Resume};
+use super::persister::{CommitSlot, Committed, Forget, LoadBoard, Persister, Ready, Register, Resume};
 use super::registry::{Registry, Unregister};
 use super::session::{CloseSession, SendQueue, Session};
 use crate::board::{BoardState, Change};
-use crate::db::queries::{BoardBatch, EventRow, LoadedBoard, OpIdRow, StickerRow};
+use crate::db::queries::{EventRow, LoadedBoard, OpIdRow, Rows, StickerRow};
 use crate::error::{Error, Result};
 use crate::protocol::{
     Author, BoardInfo, CallInfo, Event, EventBody, HeartbeatInfo, Member, Op, Ref, Role, ServerMessage,
@@ -352,23 +352,18 @@ impl Board {
 
     /// Leaves the rows of the ops accepted since the last call in the
     /// commit slot (unless a retry will refill it), and tells the persister
-    /// when the slot was empty.
+    /// when it is not watching the slot.
     fn submit(&mut self) {
         let id = self.id.clone();
         let Ok(live) = self.live() else { return };
         if live.retry_scheduled {
             return;
         }
-        let Ok(Some(batch)) = batch_after(&id, &live.pending, live.submitted_upto) else {
+        let Ok(Some(rows)) = rows_after(&id, &live.pending, live.submitted_upto) else {
             return;
         };
-        live.submitted_upto = batch.last_seq;
-        let was_empty = {
-            let mut slot = persister::lock(&self.slot);
-            slot.push(batch);
-            slot.len() == 1
-        };
-        if was_empty {
+        live.submitted_upto = rows.last_seq;
+        if self.slot.push(rows) {
             self.persister.do_send(Ready { board: id });
         }
     }
@@ -378,16 +373,16 @@ impl Board {
     fn retry(&mut self, ctx: &mut Context<Self>) {
         let id = self.id.clone();
         let Ok(live) = self.live() else { return };
-        let Ok(batch) = batch_after(&id, &live.pending, live.committed.seq) else {
+        let Ok(rows) = rows_after(&id, &live.pending, live.committed.seq) else {
             // stay halted; try again later
             ctx.run_later(live.retry_delay, |act, ctx| act.retry(ctx));
             return;
         };
         live.retry_scheduled = false;
-        if let Some(b) = &batch {
-            live.submitted_upto = b.last_seq;
+        if let Some(r) = &rows {
+            live.submitted_upto = r.last_seq;
         }
-        *persister::lock(&self.slot) = batch.into_iter().collect();
+        self.slot.refill(rows.unwrap_or_default());
         self.persister.do_send(Resume { board: id });
     }
 
@@ -918,45 +913,42 @@ impl Handler<Drain> for Board {
     }
 }
 
-/// The batch of the pending events after seq `after`, if any. An event
+/// The rows of the pending events after seq `after`, if any. An event
 /// that cannot be turned into a row is logged and answered `Err`.
-fn batch_after(board_id: &str, pending: &VecDeque<Pending>, after: i64) -> Result<Option<BoardBatch>> {
+fn rows_after(board_id: &str, pending: &VecDeque<Pending>, after: i64) -> Result<Option<Rows>> {
     let fresh = pending.iter().skip_while(|p| p.event.seq <= after);
-    match build_batch(board_id, fresh) {
-        Ok(b) => Ok((!b.events.is_empty()).then_some(b)),
+    match rows_of(board_id, fresh) {
+        Ok(rows) => Ok((!rows.is_empty()).then_some(rows)),
         Err(e) => {
-            log::error!("board {board_id}: cannot build a batch: {e}");
+            log::error!("board {board_id}: cannot build its rows: {e}");
             Err(e)
         }
     }
 }
 
-/// Builds one board's batch from consecutive pending events.
-fn build_batch<'a>(board_id: &str, pending: impl Iterator<Item = &'a Pending>) -> Result<BoardBatch> {
-    let mut batch = BoardBatch {
-        board_id: board_id.to_owned(),
-        ..BoardBatch::default()
-    };
-    let mut changes = Vec::new();
+/// The rows of consecutive pending events.
+fn rows_of<'a>(board_id: &str, pending: impl Iterator<Item = &'a Pending>) -> Result<Rows> {
+    let mut rows = Rows::default();
     for p in pending {
-        batch.events.push(EventRow::new(board_id, &p.event)?);
+        rows.events.push(EventRow::new(board_id, &p.event)?);
         if let Some(op_id) = p.op_id {
-            batch.op_ids.push(OpIdRow {
+            rows.op_ids.push(OpIdRow {
                 board_id: board_id.to_owned(),
                 seq: p.event.seq,
                 op_id: op_id.to_string(),
             });
         }
         match &p.change {
-            Change::Upsert(s) => changes.push((s.id.to_string(), Some(StickerRow::new(board_id, s)))),
-            Change::Delete(id) => changes.push((id.to_string(), None)),
-            Change::Title(t) => batch.title = Some(t.clone()),
+            Change::Upsert(s) => rows
+                .stickers
+                .push((s.id.to_string(), Some(StickerRow::new(board_id, s)))),
+            Change::Delete(id) => rows.stickers.push((id.to_string(), None)),
+            Change::Title(t) => rows.title = Some(t.clone()),
             Change::Nothing => {}
         }
-        batch.last_seq = p.event.seq;
+        rows.last_seq = p.event.seq;
     }
-    batch.set_sticker_changes(changes);
-    Ok(batch)
+    Ok(rows)
 }
 
 /// Now, as RFC 3339 in UTC with milliseconds.
