@@ -438,13 +438,19 @@ mod tests {
         let slot = CommitSlot::default();
         assert!(slot.push(rows(1)), "a new slot is not watched");
         assert!(!slot.push(rows(2)), "a watched slot needs no Ready");
-        let taken = slot.take().map(|r| r.events.iter().map(|e| e.seq).collect::<Vec<_>>());
+        let taken = slot
+            .take()
+            .map(|r| r.events.iter().map(|e| e.seq).collect::<Vec<_>>());
         assert_eq!(taken, Some(vec![1, 2]));
         assert!(!slot.push(rows(3)), "taking rows keeps the slot watched");
         assert_eq!(slot.take().map(|r| r.last_seq), Some(3));
         assert!(slot.take().is_none());
         assert!(slot.push(rows(4)), "a slot found empty is no longer watched");
         slot.refill(rows(3));
-        assert_eq!(slot.take().map(|r| r.last_seq), Some(3), "a refill replaces the rows");
+        assert_eq!(
+            slot.take().map(|r| r.last_seq),
+            Some(3),
+            "a refill replaces the rows"
+        );
     }
 }
