@@ -138,8 +138,9 @@ pub struct CommitSlot(Arc<Mutex<SlotState>>);
 #[derive(Default)]
 struct SlotState {
     rows: Rows,
-    /// The board is in the persister's ready set: it looks at the slot
-    /// whenever a transaction starts, so new rows need no `Ready`.
+    /// The persister has been told (`Ready`) and looks at the slot whenever
+    /// a transaction starts, until it finds it empty: new rows need no
+    /// `Ready` meanwhile.
     watched: bool,
 }
 
