@@ -438,15 +438,115 @@ fn all_present(ids: &[&str], present: &std::collections::HashSet<String>) -> Res
 /// trip where a statement per table was four (docs/PERFORMANCE.md). The
 /// columns are those of `schema.rs`.
 mod pg_bulk {
-    use diesel::pg::PgConnection;
-    use diesel::sql_types::{Array, BigInt, Double, Text};
+    use diesel::pg::{Pg, PgConnection};
+    use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+    use diesel::sql_types::{Array, BigInt, Double, Text, Untyped};
     use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
     use super::{EventRow, OpIdRow, StickerRow};
 
-    /// One column of `rows`, for one array parameter.
-    fn column<'a, R, T>(rows: &[&'a R], field: impl Fn(&'a R) -> T) -> Vec<T> {
-        rows.iter().map(|&r| field(r)).collect()
+    /// One column of rows, bound as one array parameter.
+    enum Column<'a> {
+        Text(Vec<&'a str>),
+        Int(Vec<i64>),
+        Float(Vec<f64>),
+    }
+
+    impl<'a> Column<'a> {
+        fn text<R>(rows: &[&'a R], field: impl Fn(&'a R) -> &'a str) -> Self {
+            Column::Text(rows.iter().map(|&r| field(r)).collect())
+        }
+
+        fn int<R>(rows: &[&'a R], field: impl Fn(&'a R) -> i64) -> Self {
+            Column::Int(rows.iter().map(|&r| field(r)).collect())
+        }
+
+        fn float<R>(rows: &[&'a R], field: impl Fn(&'a R) -> f64) -> Self {
+            Column::Float(rows.iter().map(|&r| field(r)).collect())
+        }
+
+        /// `$n::type[]`
+        fn walk_ast<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+            match self {
+                Column::Text(v) => {
+                    out.push_bind_param::<Array<Text>, _>(v)?;
+                    out.push_sql("::text[]");
+                }
+                Column::Int(v) => {
+                    out.push_bind_param::<Array<BigInt>, _>(v)?;
+                    out.push_sql("::int8[]");
+                }
+                Column::Float(v) => {
+                    out.push_bind_param::<Array<Double>, _>(v)?;
+                    out.push_sql("::float8[]");
+                }
+            }
+            Ok(())
+        }
+    }
+
+    /// `unnest($a::type[], $b::type[], ...)`: the columns as rows.
+    fn unnest<'b>(columns: &'b [Column<'_>], out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("unnest(");
+        for (i, c) in columns.iter().enumerate() {
+            if i > 0 {
+                out.push_sql(", ");
+            }
+            c.walk_ast(out)?;
+        }
+        out.push_sql(")");
+        Ok(())
+    }
+
+    /// The group commit's statement: share-locks the boards against a
+    /// concurrent delete, inserts the events and op_ids and upserts the
+    /// stickers, all in one statement (one round trip); returns the boards
+    /// that exist. Its text does not depend on the rows (one array per
+    /// column), so diesel prepares it once per connection and Postgres
+    /// parses and plans it once.
+    struct WriteRows<'a> {
+        boards: Column<'a>,
+        events: [Column<'a>; 7],
+        op_ids: [Column<'a>; 3],
+        stickers: [Column<'a>; 11],
+    }
+
+    impl QueryId for WriteRows<'_> {
+        type QueryId = WriteRows<'static>;
+        const HAS_STATIC_QUERY_ID: bool = true;
+    }
+
+    impl Query for WriteRows<'_> {
+        type SqlType = Untyped;
+    }
+
+    impl RunQueryDsl<PgConnection> for WriteRows<'_> {}
+
+    impl QueryFragment<Pg> for WriteRows<'_> {
+        fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+            out.push_sql("WITH locked AS (SELECT id FROM boards WHERE id = ANY(");
+            self.boards.walk_ast(&mut out)?;
+            out.push_sql(
+                ") FOR KEY SHARE), new_events AS (INSERT INTO events \
+                 (board_id, seq, kind, payload, author_session, author_name, at) SELECT * FROM ",
+            );
+            unnest(&self.events, &mut out)?;
+            out.push_sql("), new_op_ids AS (INSERT INTO op_ids (board_id, seq, op_id) SELECT * FROM ");
+            unnest(&self.op_ids, &mut out)?;
+            out.push_sql(
+                "), new_stickers AS (INSERT INTO stickers \
+                 (board_id, id, x, y, w, h, z, color, text, version, updated_at) SELECT * FROM ",
+            );
+            unnest(&self.stickers, &mut out)?;
+            out.push_sql(
+                " ON CONFLICT (board_id, id) DO UPDATE SET x = excluded.x, y = excluded.y, \
+                 w = excluded.w, h = excluded.h, z = excluded.z, color = excluded.color, \
+                 text = excluded.text, version = excluded.version, \
+                 updated_at = excluded.updated_at) \
+                 SELECT id FROM locked",
+            );
+            Ok(())
+        }
     }
 
     #[derive(QueryableByName)]
@@ -455,11 +555,9 @@ mod pg_bulk {
         id: String,
     }
 
-    /// Share-locks the boards against a concurrent delete, inserts the
-    /// events and op_ids and upserts the stickers, all in one statement
-    /// (one round trip to the server); returns the boards that exist. Each
-    /// sticker at most once (`BoardBatch` keeps each sticker's last
-    /// change): ON CONFLICT cannot update one row twice in a statement.
+    /// Runs the group commit's statement (see `WriteRows`). Each sticker at
+    /// most once (`BoardBatch` keeps each sticker's last change): ON
+    /// CONFLICT cannot update one row twice in a statement.
     pub fn write_rows(
         c: &mut PgConnection,
         boards: &[&str],
@@ -467,48 +565,37 @@ mod pg_bulk {
         op_ids: &[&OpIdRow],
         stickers: &[&StickerRow],
     ) -> QueryResult<Vec<String>> {
-        let found: Vec<Found> = diesel::sql_query(
-            "WITH locked AS (SELECT id FROM boards WHERE id = ANY($1::text[]) FOR KEY SHARE), \
-             new_events AS (INSERT INTO events \
-               (board_id, seq, kind, payload, author_session, author_name, at) \
-               SELECT * FROM unnest($2::text[], $3::int8[], $4::text[], $5::text[], $6::text[], \
-               $7::text[], $8::text[])), \
-             new_op_ids AS (INSERT INTO op_ids (board_id, seq, op_id) \
-               SELECT * FROM unnest($9::text[], $10::int8[], $11::text[])), \
-             new_stickers AS (INSERT INTO stickers \
-               (board_id, id, x, y, w, h, z, color, text, version, updated_at) \
-               SELECT * FROM unnest($12::text[], $13::text[], $14::float8[], $15::float8[], \
-               $16::float8[], $17::float8[], $18::float8[], $19::text[], $20::text[], \
-               $21::int8[], $22::text[]) \
-               ON CONFLICT (board_id, id) DO UPDATE SET x = excluded.x, y = excluded.y, \
-               w = excluded.w, h = excluded.h, z = excluded.z, color = excluded.color, \
-               text = excluded.text, version = excluded.version, \
-               updated_at = excluded.updated_at) \
-             SELECT id FROM locked",
-        )
-        .bind::<Array<Text>, _>(boards)
-        .bind::<Array<Text>, _>(column(events, |r| r.board_id.as_str()))
-        .bind::<Array<BigInt>, _>(column(events, |r| r.seq))
-        .bind::<Array<Text>, _>(column(events, |r| r.kind.as_str()))
-        .bind::<Array<Text>, _>(column(events, |r| r.payload.as_str()))
-        .bind::<Array<Text>, _>(column(events, |r| r.author_session.as_str()))
-        .bind::<Array<Text>, _>(column(events, |r| r.author_name.as_str()))
-        .bind::<Array<Text>, _>(column(events, |r| r.at.as_str()))
-        .bind::<Array<Text>, _>(column(op_ids, |r| r.board_id.as_str()))
-        .bind::<Array<BigInt>, _>(column(op_ids, |r| r.seq))
-        .bind::<Array<Text>, _>(column(op_ids, |r| r.op_id.as_str()))
-        .bind::<Array<Text>, _>(column(stickers, |r| r.board_id.as_str()))
-        .bind::<Array<Text>, _>(column(stickers, |r| r.id.as_str()))
-        .bind::<Array<Double>, _>(column(stickers, |r| r.x))
-        .bind::<Array<Double>, _>(column(stickers, |r| r.y))
-        .bind::<Array<Double>, _>(column(stickers, |r| r.w))
-        .bind::<Array<Double>, _>(column(stickers, |r| r.h))
-        .bind::<Array<Double>, _>(column(stickers, |r| r.z))
-        .bind::<Array<Text>, _>(column(stickers, |r| r.color.as_str()))
-        .bind::<Array<Text>, _>(column(stickers, |r| r.text.as_str()))
-        .bind::<Array<BigInt>, _>(column(stickers, |r| r.version))
-        .bind::<Array<Text>, _>(column(stickers, |r| r.updated_at.as_str()))
-        .load(c)?;
+        let query = WriteRows {
+            boards: Column::Text(boards.to_vec()),
+            events: [
+                Column::text(events, |r| &r.board_id),
+                Column::int(events, |r| r.seq),
+                Column::text(events, |r| &r.kind),
+                Column::text(events, |r| &r.payload),
+                Column::text(events, |r| &r.author_session),
+                Column::text(events, |r| &r.author_name),
+                Column::text(events, |r| &r.at),
+            ],
+            op_ids: [
+                Column::text(op_ids, |r| &r.board_id),
+                Column::int(op_ids, |r| r.seq),
+                Column::text(op_ids, |r| &r.op_id),
+            ],
+            stickers: [
+                Column::text(stickers, |r| &r.board_id),
+                Column::text(stickers, |r| &r.id),
+                Column::float(stickers, |r| r.x),
+                Column::float(stickers, |r| r.y),
+                Column::float(stickers, |r| r.w),
+                Column::float(stickers, |r| r.h),
+                Column::float(stickers, |r| r.z),
+                Column::text(stickers, |r| &r.color),
+                Column::text(stickers, |r| &r.text),
+                Column::int(stickers, |r| r.version),
+                Column::text(stickers, |r| &r.updated_at),
+            ],
+        };
+        let found: Vec<Found> = query.load(c)?;
         Ok(found.into_iter().map(|f| f.id).collect())
     }
 }
