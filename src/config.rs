@@ -125,10 +125,11 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(0..=1000))]
     pub commit_window_ms: u64,
     /// Milliseconds within which a member gets at most one write of
-    /// broadcast frames (events, presence, calls); what comes meanwhile waits and
-    /// goes in one write. Replies to its own messages never wait; a member
-    /// not written to for this long gets a broadcast at once. 0: every
-    /// frame goes at once. At most 1000.
+    /// broadcast frames (events, presence, calls); what comes meanwhile
+    /// waits and goes in one write. Replies to its own messages never wait;
+    /// a member not written to for this long gets a broadcast at once.
+    /// 0: every broadcast frame goes at once (cursors keep their 30 ms
+    /// tick). At most 1000.
     #[arg(long, env = "CORKBOARD_BROADCAST_PACE_MS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(0..=1000))]
     pub broadcast_pace_ms: u64,

@@ -432,9 +432,9 @@ fn all_present(ids: &[&str], present: &std::collections::HashSet<String>) -> Res
 
 /// The rows of a group commit on Postgres: one statement, each column
 /// bound as one array and spread into rows by `unnest`. Its text never
-/// changes, so Postgres parses and plans it in microseconds, where a
-/// multi-row INSERT with a parameter per value (a new statement for every
-/// batch size) cost it more than the rows themselves; and it is one round
+/// changes, so it is prepared once per connection, where a multi-row
+/// INSERT with a parameter per value (a new statement for every batch
+/// size) cost Postgres more than the rows themselves; and it is one round
 /// trip where a statement per table was four (docs/PERFORMANCE.md). The
 /// columns are those of `schema.rs`.
 mod pg_bulk {
