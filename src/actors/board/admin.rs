@@ -81,8 +81,7 @@ impl Handler<Kick> for Board {
             reason: "removed by an admin".into(),
         });
         log::info!("board {}: session {} kicked", self.id, m.session);
-        self.remove_member(&m.session);
-        self.flush(ctx);
+        self.remove_member(&m.session, ctx);
         true
     }
 }
@@ -118,9 +117,8 @@ impl Handler<TokenRotated> for Board {
             })
             .collect();
         for s in revoked {
-            self.remove_member(&s);
+            self.remove_member(&s, ctx);
         }
-        self.flush(ctx);
     }
 }
 

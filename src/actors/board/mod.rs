@@ -40,14 +40,16 @@ const OP_ID_WINDOW: usize = 100_000;
 /// `RETRY_MAX`.
 const RETRY_FIRST: Duration = Duration::from_millis(50);
 const RETRY_MAX: Duration = Duration::from_secs(2);
-/// How often a board checks whether it may stop (when empty) and whether
-/// frames were left queued without a flush.
+/// How often a board checks whether it may stop (when empty).
 const IDLE_CHECK: Duration = Duration::from_millis(500);
 /// Cursor frames wait at most this long, so that a member gets all that
 /// arrived meanwhile in one write: about 30 writes a second, the rate at
 /// which a member's own cursors are coalesced. 10 ms cost 8.1 µs of server
 /// CPU per delivery at 49,500 deliveries/s, 30 ms 5.9 µs (docs/PERFORMANCE.md).
 const OUTBOX_TICK: Duration = Duration::from_millis(30);
+/// A turn (see `outbox`) that has queued this many frames and ops ends at
+/// once instead of when the mailbox is empty.
+const TURN_MAX: usize = 256;
 /// A board that failed to load answers its waiters this long, then stops.
 const GONE_LINGER: Duration = Duration::from_secs(1);
 
@@ -108,6 +110,9 @@ struct Live {
     /// A delivery of the outboxes is scheduled (cursor tick or broadcast
     /// pace): queued frames wait for it.
     flush_scheduled: bool,
+    /// Frames and ops queued in the current turn; the end of a turn is
+    /// scheduled when it is not 0.
+    turn_len: usize,
     draining: bool,
     drained: Vec<oneshot::Sender<()>>,
 }
@@ -206,6 +211,7 @@ impl Board {
                     call: Vec::new(),
                     dirty: Vec::new(),
                     flush_scheduled: false,
+                    turn_len: 0,
                     draining: false,
                     drained: Vec::new(),
                 }));
@@ -214,10 +220,7 @@ impl Board {
                     slot: self.slot.clone(),
                     answer_to: ctx.address().recipient(),
                 });
-                ctx.run_interval(IDLE_CHECK, |act, ctx| {
-                    act.flush_stragglers(ctx);
-                    act.stop_if_idle(ctx);
-                });
+                ctx.run_interval(IDLE_CHECK, |act, ctx| act.stop_if_idle(ctx));
             }
             Ok(None) => self.gone(Error::NotFound("no such board".into()), ctx),
             Err(e) => self.gone(e, ctx),
@@ -253,7 +256,7 @@ impl Board {
     }
 
     /// Removes a member: leaves the call, tells the others.
-    fn remove_member(&mut self, session: &str) {
+    fn remove_member(&mut self, session: &str, ctx: &mut Context<Self>) {
         let Ok(live) = self.live() else { return };
         if live.members.remove(session).is_none() {
             return;
@@ -267,22 +270,22 @@ impl Board {
         };
         self.last_activity = Instant::now();
         if was_in_call {
-            self.broadcast(&ServerMessage::CallLeft { session }.to_frame());
+            self.broadcast(&ServerMessage::CallLeft { session }.to_frame(), ctx);
         }
-        self.broadcast(&ServerMessage::PresenceLeft { session }.to_frame());
+        self.broadcast(&ServerMessage::PresenceLeft { session }.to_frame(), ctx);
     }
 
-    fn reply_err(&mut self, session: &str, reference: Option<&Ref>, err: &Error) {
-        self.send_to(session, ServerMessage::failed(reference, err).to_frame());
+    fn reply_err(&mut self, session: &str, reference: Option<&Ref>, err: &Error, ctx: &mut Context<Self>) {
+        self.send_to(session, ServerMessage::failed(reference, err).to_frame(), ctx);
     }
 
-    fn reply_ok(&mut self, session: &str, reference: Option<&Ref>) {
+    fn reply_ok(&mut self, session: &str, reference: Option<&Ref>, ctx: &mut Context<Self>) {
         if reference.is_some() {
-            self.send_to(session, ServerMessage::ok(reference, None).to_frame());
+            self.send_to(session, ServerMessage::ok(reference, None).to_frame(), ctx);
         }
     }
 
-    fn apply_op(&mut self, m: &DurableOp) -> Result<()> {
+    fn apply_op(&mut self, m: &DurableOp, ctx: &mut Context<Self>) -> Result<()> {
         let limits = self.shared.limits;
         let hold_max = self.shared.config.hold_max_ops;
         let live = self.live()?;
@@ -304,7 +307,7 @@ impl Board {
                 // A retry: answer with the original seq, once it is committed.
                 if seq <= live.committed.seq {
                     let frame = ServerMessage::ok(m.reference.as_ref(), Some(seq)).to_frame();
-                    self.send_to(&m.session, frame);
+                    self.send_to(&m.session, frame, ctx);
                 } else if let Some(r) = &m.reference {
                     if let Some(p) = live.pending.iter_mut().find(|p| p.event.seq == seq) {
                         p.replies.push((m.session.clone(), r.clone()));
@@ -386,8 +389,8 @@ impl Board {
         self.persister.do_send(Resume { board: id });
     }
 
-    fn after_commit(&mut self, ctx: &mut Context<Self>) {
-        self.flush(ctx);
+    /// A shutdown waits until every accepted op is committed.
+    fn answer_drain_waiters(&mut self) {
         if let Ok(live) = self.live() {
             if live.pending.is_empty() {
                 for w in live.drained.drain(..) {
@@ -399,7 +402,7 @@ impl Board {
 
     /// A committed event: into the committed state and the log, replies to
     /// its author (before the event), then to every member.
-    fn publish(&mut self, p: Pending) {
+    fn publish(&mut self, p: Pending, ctx: &mut Context<Self>) {
         let recovery_max = self.shared.config.recovery_max_events;
         let frame = ServerMessage::Event(&p.event).to_frame();
         self.shared
@@ -420,12 +423,12 @@ impl Board {
         }
         for (session, reference) in &p.replies {
             let ok = ServerMessage::ok(Some(reference), Some(p.event.seq)).to_frame();
-            self.send_to(session, ok);
+            self.send_to(session, ok, ctx);
         }
         if let Some(waiter) = p.waiter {
             let _ = waiter.send(p.event.seq);
         }
-        self.broadcast(&frame);
+        self.broadcast(&frame, ctx);
     }
 
     fn welcome(&self, live: &Live, j: &Join, me: &Member) -> (ByteString, Vec<ByteString>) {
@@ -614,7 +617,7 @@ impl Handler<Join> for Board {
         };
         let (welcome, replay) = self.welcome(live, &j, &member);
         let joined = ServerMessage::PresenceJoined { member: &member }.to_frame();
-        self.broadcast(&joined);
+        self.broadcast(&joined, ctx);
         let slot = Slot {
             member,
             addr: j.addr,
@@ -628,9 +631,8 @@ impl Handler<Join> for Board {
         live.joined_at.insert(j.session.clone(), now_rfc3339());
         live.members.insert(j.session.clone(), slot);
         for frame in std::iter::once(welcome).chain(replay) {
-            self.send_to(&j.session, frame);
+            self.send_to(&j.session, frame, ctx);
         }
-        self.flush(ctx);
     }
 }
 
@@ -645,8 +647,7 @@ impl Handler<Leave> for Board {
     type Result = ();
 
     fn handle(&mut self, m: Leave, ctx: &mut Context<Self>) {
-        self.remove_member(&m.session);
-        self.flush(ctx);
+        self.remove_member(&m.session, ctx);
     }
 }
 
@@ -664,11 +665,11 @@ impl Handler<DurableOp> for Board {
     type Result = ();
 
     fn handle(&mut self, m: DurableOp, ctx: &mut Context<Self>) {
-        match self.apply_op(&m) {
-            Ok(()) => self.submit(),
-            Err(e) => self.reply_err(&m.session, m.reference.as_ref(), &e),
+        if let Err(e) = self.apply_op(&m, ctx) {
+            self.reply_err(&m.session, m.reference.as_ref(), &e, ctx);
         }
-        self.flush(ctx);
+        // an accepted op goes to the commit slot at the end of the turn
+        self.end_turn_soon(ctx);
     }
 }
 
@@ -714,9 +715,8 @@ impl Handler<PresenceSet> for Board {
         };
         slot.member.state = m.state;
         let frame = ServerMessage::PresenceUpdated { member: &slot.member }.to_frame();
-        self.reply_ok(&m.session, m.reference.as_ref());
-        self.broadcast(&frame);
-        self.flush(ctx);
+        self.reply_ok(&m.session, m.reference.as_ref(), ctx);
+        self.broadcast(&frame, ctx);
     }
 }
 
@@ -755,12 +755,11 @@ impl Handler<Signal> for Board {
                     payload: &m.payload,
                 }
                 .to_frame();
-                self.send_to(&m.to, frame);
-                self.reply_ok(&m.session, m.reference.as_ref());
+                self.send_to(&m.to, frame, ctx);
+                self.reply_ok(&m.session, m.reference.as_ref(), ctx);
             }
-            Err(e) => self.reply_err(&m.session, m.reference.as_ref(), &e),
+            Err(e) => self.reply_err(&m.session, m.reference.as_ref(), &e, ctx),
         }
-        self.flush(ctx);
     }
 }
 
@@ -784,8 +783,7 @@ impl Handler<CallJoin> for Board {
         let already = live.call.contains(&m.session);
         if !already && live.call.len() >= max {
             let e = Error::LimitExceeded(format!("the call is full ({max} participants)"));
-            self.reply_err(&m.session, m.reference.as_ref(), &e);
-            return self.flush(ctx);
+            return self.reply_err(&m.session, m.reference.as_ref(), &e, ctx);
         }
         let peers: Vec<SessionId> = live.call.iter().filter(|s| **s != m.session).cloned().collect();
         let reply = ServerMessage::Reply {
@@ -802,11 +800,10 @@ impl Handler<CallJoin> for Board {
                 slot.member.in_call = true;
             }
         }
-        self.send_to(&m.session, reply);
+        self.send_to(&m.session, reply, ctx);
         if !already {
-            self.broadcast(&ServerMessage::CallJoined { session: &m.session }.to_frame());
+            self.broadcast(&ServerMessage::CallJoined { session: &m.session }.to_frame(), ctx);
         }
-        self.flush(ctx);
     }
 }
 
@@ -825,16 +822,14 @@ impl Handler<CallLeave> for Board {
         let Ok(live) = self.live() else { return };
         let Some(i) = live.call.iter().position(|s| *s == m.session) else {
             let e = Error::Forbidden("not in the call".into());
-            self.reply_err(&m.session, m.reference.as_ref(), &e);
-            return self.flush(ctx);
+            return self.reply_err(&m.session, m.reference.as_ref(), &e, ctx);
         };
         live.call.remove(i);
         if let Some(slot) = live.members.get_mut(&m.session) {
             slot.member.in_call = false;
         }
-        self.reply_ok(&m.session, m.reference.as_ref());
-        self.broadcast(&ServerMessage::CallLeft { session: &m.session }.to_frame());
-        self.flush(ctx);
+        self.reply_ok(&m.session, m.reference.as_ref(), ctx);
+        self.broadcast(&ServerMessage::CallLeft { session: &m.session }.to_frame(), ctx);
     }
 }
 
@@ -855,7 +850,7 @@ impl Handler<Committed> for Board {
                     }
                 }
                 for p in done {
-                    self.publish(p);
+                    self.publish(p, ctx);
                 }
             }
             Err(e) => {
@@ -869,7 +864,7 @@ impl Handler<Committed> for Board {
                 ctx.run_later(delay, |act, ctx| act.retry(ctx));
             }
         }
-        self.after_commit(ctx);
+        self.answer_drain_waiters();
     }
 }
 
@@ -898,7 +893,7 @@ impl Handler<Drain> for Board {
             }
         }
         Box::pin(async move { rx.await.ok() }.into_actor(self).map(|_, act, ctx| {
-            act.deliver(None);
+            act.deliver(None, ctx);
             if let Ok(live) = act.live() {
                 for slot in live.members.values() {
                     slot.addr.do_send(CloseSession {

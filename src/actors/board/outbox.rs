@@ -1,7 +1,12 @@
 //! How a board's frames reach its members: each member's outbox, filled
 //! by the handlers and handed to its session as one message (one socket
-//! write) when the handler ends, on the cursor tick, or once the broadcast
+//! write) at the end of the turn, on the cursor tick, or once the broadcast
 //! pace allows; and the cut of members that do not read fast enough.
+//!
+//! A turn is everything the board handles before its mailbox is empty.
+//! Whatever queues a frame or accepts an op also schedules the turn's end
+//! (`end_turn_soon`), so no handler has to remember to flush, and the ops
+//! and frames of a busy turn leave together.
 
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -9,7 +14,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use bytestring::ByteString;
 
-use super::{Board, Phase, Slot, OUTBOX_TICK};
+use super::{Board, Phase, Slot, OUTBOX_TICK, TURN_MAX};
 use crate::actors::session::{CloseSession, Deliver};
 use crate::protocol::SessionId;
 
@@ -22,20 +27,37 @@ fn enqueue(slot: &mut Slot, frame: ByteString) -> bool {
 }
 
 impl Board {
-    /// Between handlers, queued frames always have a flush scheduled: every
-    /// handler that queues frames ends with `flush`. One that does not is a
-    /// bug; it is logged here and its frames still leave.
-    pub(super) fn flush_stragglers(&mut self, ctx: &mut Context<Self>) {
-        let Phase::Ready(live) = &self.phase else { return };
-        if !live.dirty.is_empty() && !live.flush_scheduled {
-            log::error!("board {}: frames were queued without a flush", self.id);
-            self.flush(ctx);
+    /// Makes sure the current turn ends once the mailbox is empty: the ops
+    /// accepted meanwhile go to the commit slot together and the queued
+    /// frames leave (`flush`). A turn that runs on past `TURN_MAX` calls
+    /// ends at once, so a board whose mailbox never empties still answers.
+    pub(super) fn end_turn_soon(&mut self, ctx: &mut Context<Self>) {
+        let Phase::Ready(live) = &mut self.phase else {
+            return;
+        };
+        live.turn_len += 1;
+        if live.turn_len >= TURN_MAX {
+            self.end_turn(ctx);
+        } else if live.turn_len == 1 {
+            // actix polls an actor's spawned futures after its mailbox
+            ctx.spawn(fut::ready(()).map(|(), act: &mut Self, ctx| act.end_turn(ctx)));
         }
     }
 
-    /// Queues one frame for one member; it leaves with the flush at the end
-    /// of the current handler.
-    pub(super) fn send_to(&mut self, session: &str, frame: ByteString) {
+    fn end_turn(&mut self, ctx: &mut Context<Self>) {
+        let Phase::Ready(live) = &mut self.phase else {
+            return;
+        };
+        if live.turn_len == 0 {
+            return; // ended early, past TURN_MAX
+        }
+        live.turn_len = 0;
+        self.submit();
+        self.flush(ctx);
+    }
+
+    /// Queues one frame for one member; it leaves at the end of the turn.
+    pub(super) fn send_to(&mut self, session: &str, frame: ByteString, ctx: &mut Context<Self>) {
         let Phase::Ready(live) = &mut self.phase else {
             return;
         };
@@ -46,13 +68,15 @@ impl Board {
         if enqueue(slot, frame) {
             live.dirty.push(slot.member.session.clone());
         }
+        self.end_turn_soon(ctx);
     }
 
-    /// Queues one frame for every member; it leaves with the flush at the
-    /// end of the current handler, or a little later for a member written
-    /// to less than the broadcast pace ago (see `flush`).
-    pub(super) fn broadcast(&mut self, frame: &ByteString) {
+    /// Queues one frame for every member; it leaves at the end of the
+    /// turn, or a little later for a member written to less than the
+    /// broadcast pace ago (see `flush`).
+    pub(super) fn broadcast(&mut self, frame: &ByteString, ctx: &mut Context<Self>) {
         self.fan_out(frame, None);
+        self.end_turn_soon(ctx);
     }
 
     /// Queues one frame for every member but `except`; it leaves with the
@@ -80,7 +104,7 @@ impl Board {
         }
     }
 
-    /// Ends every handler that queued frames. Replies to a member's own
+    /// Ends every turn that queued frames. Replies to a member's own
     /// messages go at once. Broadcast frames go at once to a member not
     /// written to for `broadcast_pace_ms`; the others' wait at most that
     /// long and leave together in one write. Under load this bounds the
@@ -88,7 +112,7 @@ impl Board {
     /// without delaying anything on a quiet board.
     pub(super) fn flush(&mut self, ctx: &mut Context<Self>) {
         let pace = Duration::from_millis(self.shared.config.broadcast_pace_ms);
-        self.deliver(Some(pace));
+        self.deliver(Some(pace), ctx);
         self.schedule_flush(pace, ctx);
     }
 
@@ -99,11 +123,11 @@ impl Board {
         };
         if !live.flush_scheduled && !live.dirty.is_empty() {
             live.flush_scheduled = true;
-            ctx.run_later(after, |act, _| {
+            ctx.run_later(after, |act, ctx| {
                 if let Phase::Ready(live) = &mut act.phase {
                     live.flush_scheduled = false;
                 }
-                act.deliver(None);
+                act.deliver(None, ctx);
             });
         }
     }
@@ -114,7 +138,7 @@ impl Board {
     /// session still holds more than `send_queue_bytes` from earlier
     /// deliveries does not read fast enough: it is cut instead, and the
     /// board never waits for it.
-    pub(super) fn deliver(&mut self, pace: Option<Duration>) {
+    pub(super) fn deliver(&mut self, pace: Option<Duration>, ctx: &mut Context<Self>) {
         let limit = self.shared.config.send_queue_bytes;
         loop {
             let Phase::Ready(live) = &mut self.phase else {
@@ -155,12 +179,12 @@ impl Board {
                 return;
             }
             // the others hear that the slow ones left
-            self.cut(&slow);
+            self.cut(&slow, ctx);
         }
     }
 
     /// Closes slow consumers with 1008 and tells the others they left.
-    fn cut(&mut self, sessions: &[SessionId]) {
+    fn cut(&mut self, sessions: &[SessionId], ctx: &mut Context<Self>) {
         for s in sessions {
             let Ok(live) = self.live() else { return };
             if let Some(slot) = live.members.get(s) {
@@ -172,7 +196,7 @@ impl Board {
                 log::info!("session {s} cut: it does not read fast enough");
                 self.shared.metrics.slow_consumers_cut.inc();
             }
-            self.remove_member(s);
+            self.remove_member(s, ctx);
         }
     }
 }
