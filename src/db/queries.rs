@@ -36,6 +36,10 @@ pub struct BoardRow {
     pub edit_token: String,
     pub view_token: String,
     pub created_at: String,
+    /// The seq of its last event (0 when none).
+    pub seq: i64,
+    /// When its last event happened, or its creation.
+    pub updated_at: String,
 }
 
 /// One stored event.
@@ -160,7 +164,24 @@ pub struct BoardBatch {
     pub deletes: Vec<String>,
 }
 
+/// What a group commit writes into a board's row.
+pub struct Head<'a> {
+    pub board_id: &'a str,
+    pub seq: i64,
+    /// The time of the board's last event.
+    pub at: &'a str,
+}
+
 impl BoardBatch {
+    /// The board's row after the batch; none for a batch without events.
+    fn head(&self) -> Option<Head<'_>> {
+        self.events.last().map(|e| Head {
+            board_id: &self.board_id,
+            seq: e.seq,
+            at: &e.at,
+        })
+    }
+
     /// Sets the sticker rows from changes in the order they were made
     /// (`Some(row)` upserts, `None` deletes): only each sticker's last
     /// change is kept, since one multi-row upsert may touch a row once.
@@ -312,7 +333,7 @@ pub fn load_board(
         let Some(row) = find_board(conn, id)? else {
             return Ok(None);
         };
-        let seq = board_seq(conn, id)?;
+        let seq = row.seq;
         let stickers = stickers_of(conn, id)?;
         let recent = last_events(conn, id, None, recent_events)?;
         let chat = last_events(conn, id, Some("chat"), recent_chat)?;
@@ -333,26 +354,30 @@ pub fn load_board(
     })
 }
 
-/// A board's committed seq: the seq of its last event (0 when none).
+/// A board's committed seq: the seq of its last event (0 when none or
+/// when there is no such board).
 pub fn board_seq(conn: &mut DbConnection, id: &str) -> Result<i64> {
-    Ok(events::table
-        .filter(events::board_id.eq(id))
-        .select(diesel::dsl::max(events::seq))
-        .first::<Option<i64>>(conn)?
+    Ok(boards::table
+        .find(id)
+        .select(boards::seq)
+        .first::<i64>(conn)
+        .optional()?
         .unwrap_or(0))
 }
 
 /// Commits several boards' batches in one transaction (the group commit):
 /// one INSERT of all their events, one of their op_ids, one upsert of the
-/// stickers they change, whatever boards are involved (on Postgres all
-/// three and the boards' check are one statement).
+/// stickers they change, whatever boards are involved, and each board's
+/// seq and `updated_at` (on Postgres all four are one statement).
 pub fn commit_batches(conn: &mut DbConnection, batches: &[BoardBatch]) -> Result<()> {
     use diesel::upsert::excluded;
     conn.transaction(|conn| {
         // The logs have no foreign key (one check and row lock per inserted
-        // row); instead the boards are checked, and on Postgres share-locked
-        // against a concurrent delete_board, once per transaction.
-        let ids: Vec<&str> = batches.iter().map(|b| b.board_id.as_str()).collect();
+        // row); instead each board's row is updated first, once per
+        // transaction, which also locks it against a concurrent
+        // delete_board: a board it does not find was deleted.
+        let heads: Vec<Head> = batches.iter().filter_map(BoardBatch::head).collect();
+        let ids: Vec<&str> = heads.iter().map(|h| h.board_id).collect();
         let events: Vec<&EventRow> = batches.iter().flat_map(|b| &b.events).collect();
         let op_ids: Vec<&OpIdRow> = batches.iter().flat_map(|b| &b.op_ids).collect();
         let upserts: Vec<&StickerRow> = batches.iter().flat_map(|b| &b.upserts).collect();
@@ -360,17 +385,18 @@ pub fn commit_batches(conn: &mut DbConnection, batches: &[BoardBatch]) -> Result
             DbConnection::Postgres(c) => {
                 // One statement, one round trip; if a board is gone, the
                 // error rolls the transaction back.
-                let present = pg_bulk::write_rows(c, &ids, &events, &op_ids, &upserts)?;
+                let present = pg_bulk::write_rows(c, &heads, &events, &op_ids, &upserts)?;
                 all_present(&ids, &present.into_iter().collect())?;
             }
             DbConnection::Sqlite(c) => {
                 let mut present = std::collections::HashSet::with_capacity(ids.len());
-                for chunk in ids.chunks(ROWS_PER_INSERT) {
-                    let found: Vec<String> = boards::table
-                        .filter(boards::id.eq_any(chunk))
-                        .select(boards::id)
-                        .load(c)?;
-                    present.extend(found);
+                for h in &heads {
+                    let n = diesel::update(boards::table.find(h.board_id))
+                        .set((boards::seq.eq(h.seq), boards::updated_at.eq(h.at)))
+                        .execute(c)?;
+                    if n == 1 {
+                        present.insert(h.board_id.to_owned());
+                    }
                 }
                 all_present(&ids, &present)?;
                 for chunk in events.chunks(ROWS_PER_INSERT) {
@@ -443,7 +469,7 @@ mod pg_bulk {
     use diesel::sql_types::{Array, BigInt, Double, Text, Untyped};
     use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
-    use super::{EventRow, OpIdRow, StickerRow};
+    use super::{EventRow, Head, OpIdRow, StickerRow};
 
     /// One column of rows, bound as one array parameter.
     enum Column<'a> {
@@ -498,14 +524,14 @@ mod pg_bulk {
         Ok(())
     }
 
-    /// The group commit's statement: share-locks the boards against a
-    /// concurrent delete, inserts the events and op_ids and upserts the
-    /// stickers, all in one statement (one round trip); returns the boards
-    /// that exist. Its text does not depend on the rows (one array per
+    /// The group commit's statement: sets each board's seq and
+    /// `updated_at` (which locks its row against a concurrent delete),
+    /// inserts the events and op_ids and upserts the stickers, all in one
+    /// statement (one round trip); returns the boards that exist. Its text does not depend on the rows (one array per
     /// column), so diesel prepares it once per connection and Postgres
     /// parses and plans it once.
     struct WriteRows<'a> {
-        boards: Column<'a>,
+        boards: [Column<'a>; 3],
         events: [Column<'a>; 7],
         op_ids: [Column<'a>; 3],
         stickers: [Column<'a>; 11],
@@ -524,10 +550,11 @@ mod pg_bulk {
 
     impl QueryFragment<Pg> for WriteRows<'_> {
         fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-            out.push_sql("WITH locked AS (SELECT id FROM boards WHERE id = ANY(");
-            self.boards.walk_ast(&mut out)?;
+            out.push_sql("WITH touched AS (UPDATE boards SET seq = h.seq, updated_at = h.at FROM ");
+            unnest(&self.boards, &mut out)?;
             out.push_sql(
-                ") FOR KEY SHARE), new_events AS (INSERT INTO events \
+                " AS h (id, seq, at) WHERE boards.id = h.id RETURNING boards.id), \
+                 new_events AS (INSERT INTO events \
                  (board_id, seq, kind, payload, author_session, author_name, at) SELECT * FROM ",
             );
             unnest(&self.events, &mut out)?;
@@ -543,7 +570,7 @@ mod pg_bulk {
                  w = excluded.w, h = excluded.h, z = excluded.z, color = excluded.color, \
                  text = excluded.text, version = excluded.version, \
                  updated_at = excluded.updated_at) \
-                 SELECT id FROM locked",
+                 SELECT id FROM touched",
             );
             Ok(())
         }
@@ -560,13 +587,17 @@ mod pg_bulk {
     /// CONFLICT cannot update one row twice in a statement.
     pub fn write_rows(
         c: &mut PgConnection,
-        boards: &[&str],
+        boards: &[Head],
         events: &[&EventRow],
         op_ids: &[&OpIdRow],
         stickers: &[&StickerRow],
     ) -> QueryResult<Vec<String>> {
         let query = WriteRows {
-            boards: Column::Text(boards.to_vec()),
+            boards: [
+                Column::Text(boards.iter().map(|h| h.board_id).collect()),
+                Column::Int(boards.iter().map(|h| h.seq).collect()),
+                Column::Text(boards.iter().map(|h| h.at).collect()),
+            ],
             events: [
                 Column::text(events, |r| &r.board_id),
                 Column::int(events, |r| r.seq),
@@ -664,21 +695,6 @@ pub struct BoardSummary {
     pub last_activity: String,
 }
 
-/// A board with its last event, as `board_summaries` reads it.
-#[derive(QueryableByName)]
-struct BoardActivity {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    id: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    title: String,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    created_at: String,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::BigInt>)]
-    last_seq: Option<i64>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    last_at: Option<String>,
-}
-
 /// A page of `board_summaries`.
 #[derive(Debug)]
 pub struct SummaryPage {
@@ -690,10 +706,15 @@ pub struct SummaryPage {
     pub boards: Vec<BoardSummary>,
 }
 
+diesel::define_sql_function! {
+    /// SQL's `lower`: ASCII letters on SQLite, every letter on Postgres.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 /// Page `page` (from 1; past the end, the last) of the boards whose title
-/// contains `search` (case-insensitive), most recently active first.
-/// Each board's last event is one probe of the events' primary key, never
-/// a scan of the log; stickers are counted for the page's boards only.
+/// contains `search` (ignoring case), most recently active first. The
+/// database sorts and pages (boards carry their seq and last activity);
+/// stickers are counted for the page's boards only.
 pub fn board_summaries(
     conn: &mut DbConnection,
     search: &str,
@@ -701,41 +722,29 @@ pub fn board_summaries(
     per_page: usize,
 ) -> Result<SummaryPage> {
     use diesel::dsl::count_star;
-    // No parameters: the same text runs on both backends.
-    let query = diesel::sql_query(
-        "SELECT b.id, b.title, b.created_at, e.seq AS last_seq, e.at AS last_at \
-         FROM boards b LEFT JOIN events e ON e.board_id = b.id \
-         AND e.seq = (SELECT l.seq FROM events l WHERE l.board_id = b.id ORDER BY l.seq DESC LIMIT 1)",
-    );
-    let boards: Vec<BoardActivity> = query.load(conn)?;
-    let needle = search.trim().to_lowercase();
-    let mut matching: Vec<BoardSummary> = boards
-        .into_iter()
-        .filter(|b| needle.is_empty() || b.title.to_lowercase().contains(&needle))
-        .map(|b| BoardSummary {
-            stickers: 0,
-            events: b.last_seq.unwrap_or(0),
-            last_activity: b.last_at.unwrap_or_else(|| b.created_at.clone()),
-            id: b.id,
-            title: b.title,
-            created_at: b.created_at,
-        })
-        .collect();
-    matching.sort_by(|a, b| {
-        b.last_activity
-            .cmp(&a.last_activity)
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    let total = matching.len();
+    let pattern = format!("%{}%", escape_like(search.trim()));
+    let matching = || lower(boards::title).like(lower(pattern.clone())).escape('\\');
+    let total = boards::table
+        .filter(matching())
+        .select(count_star())
+        .first::<i64>(conn)? as usize;
     let per_page = per_page.max(1);
     let pages = total.div_ceil(per_page).max(1);
     let page = page.clamp(1, pages);
-    let mut boards: Vec<BoardSummary> = matching
-        .into_iter()
-        .skip((page - 1) * per_page)
-        .take(per_page)
-        .collect();
-    let ids: Vec<&str> = boards.iter().map(|b| b.id.as_str()).collect();
+    let rows: Vec<(String, String, String, i64, String)> = boards::table
+        .filter(matching())
+        .order((boards::updated_at.desc(), boards::id.asc()))
+        .limit(per_page as i64)
+        .offset(((page - 1) * per_page) as i64)
+        .select((
+            boards::id,
+            boards::title,
+            boards::created_at,
+            boards::seq,
+            boards::updated_at,
+        ))
+        .load(conn)?;
+    let ids: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
     let stickers: HashMap<String, i64> = stickers::table
         .filter(stickers::board_id.eq_any(ids))
         .group_by(stickers::board_id)
@@ -743,15 +752,35 @@ pub fn board_summaries(
         .load::<(String, i64)>(conn)?
         .into_iter()
         .collect();
-    for b in &mut boards {
-        b.stickers = stickers.get(&b.id).copied().unwrap_or(0);
-    }
+    let boards = rows
+        .into_iter()
+        .map(|(id, title, created_at, seq, updated_at)| BoardSummary {
+            stickers: stickers.get(&id).copied().unwrap_or(0),
+            events: seq,
+            last_activity: updated_at,
+            id,
+            title,
+            created_at,
+        })
+        .collect();
     Ok(SummaryPage {
         total,
         page,
         pages,
         boards,
     })
+}
+
+/// `text` as a LIKE pattern that matches it literally (escape `\\`).
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The most recent events (of one kind, if given), oldest first.

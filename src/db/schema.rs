@@ -1,6 +1,7 @@
 //! The one portable schema, used with both backends (UUIDs, JSON and
 //! timestamps are TEXT; see the migrations of each backend). A board's seq
-//! is the largest seq of its events: committing a batch touches no board row.
+//! is the seq of its last event, and its `updated_at` that event's time:
+//! the group commit that writes the event sets both.
 
 diesel::table! {
     boards (id) {
@@ -10,6 +11,8 @@ diesel::table! {
         edit_token -> Text,
         view_token -> Text,
         created_at -> Text,
+        seq -> BigInt,
+        updated_at -> Text,
     }
 }
 

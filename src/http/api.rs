@@ -29,6 +29,8 @@ pub async fn create_board(pool: web::Data<Pool>, body: web::Json<NewBoard>) -> R
         title,
         edit_token: crate::tokens::token(),
         view_token: crate::tokens::token(),
+        seq: 0,
+        updated_at: now.clone(),
         created_at: now,
     };
     let pool = pool.get_ref().clone();

@@ -261,7 +261,7 @@ async fn login_sessions_csrf_and_rate_limits(backend: Backend) {
 }
 
 /// The boards list: most recently active first, paged, searched, with
-/// each board's event and sticker counts.
+/// each board's event and sticker counts; the board rows it is read from.
 async fn board_list_pages_most_recently_active_first(backend: Backend) {
     let app = spawn_app(backend).await;
     // times are RFC 3339 to the millisecond: keep each step in its own
@@ -295,6 +295,17 @@ async fn board_list_pages_most_recently_active_first(backend: Backend) {
     let found = queries::board_summaries(&mut conn, " ONE ", 1, 50).expect("search");
     let ids: Vec<&str> = found.boards.iter().map(|b| b.id.as_str()).collect();
     assert_eq!((found.total, ids), (2, vec![busy.id.as_str(), quiet.id.as_str()]));
+    for literal in ["%", "_", "\\"] {
+        let found = queries::board_summaries(&mut conn, literal, 1, 50).expect("search");
+        assert_eq!(found.total, 0, "{literal} is matched literally");
+    }
+
+    // the board's row carries its seq and its last event's time
+    let row = queries::board_row(&mut conn, &busy.id).expect("row");
+    let last = queries::recent_events(&mut conn, &busy.id, None, 1).expect("events");
+    assert_eq!((row.seq, row.updated_at.as_str()), (3, last[0].at.as_str()));
+    let row = queries::board_row(&mut conn, &quiet.id).expect("row");
+    assert_eq!((row.seq, &row.updated_at), (0, &row.created_at));
 }
 
 async fn pages_show_live_data_and_escape_everything(backend: Backend) {

@@ -7,4 +7,5 @@ mod admin;
 mod calls;
 mod durability;
 mod http_api;
+mod migrations;
 mod websocket;

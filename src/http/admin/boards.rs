@@ -408,6 +408,8 @@ pub async fn import(
         edit_token: crate::tokens::token(),
         view_token: crate::tokens::token(),
         created_at: file.created_at.clone(),
+        seq: file.events.last().map_or(0, |e| e.seq),
+        updated_at: file.events.last().map_or(&file.created_at, |e| &e.at).clone(),
     };
     let (pool, new_row) = (pool.get_ref().clone(), row.clone());
     crate::http::blocking(move || {

@@ -1,0 +1,2 @@
+ALTER TABLE boards DROP COLUMN updated_at;
+ALTER TABLE boards DROP COLUMN seq;
