@@ -88,15 +88,26 @@ pub enum EventBody {
 }
 
 impl EventBody {
+    /// The `kind` of chat events.
+    pub const CHAT: &'static str = "chat";
+
     /// The `kind` tag, as stored in the events table.
     pub fn kind(&self) -> &'static str {
         match self {
             EventBody::StickerCreated { .. } => "sticker.created",
             EventBody::StickerUpdated { .. } => "sticker.updated",
             EventBody::StickerDeleted { .. } => "sticker.deleted",
-            EventBody::Chat { .. } => "chat",
+            EventBody::Chat { .. } => EventBody::CHAT,
             EventBody::BoardRenamed { .. } => "board.renamed",
         }
+    }
+
+    /// The body as JSON, to be written once and embedded as it is.
+    pub fn to_raw(&self) -> Box<RawValue> {
+        // Serializing an event body cannot fail: every map key is a string
+        // and no Serialize impl here returns an error.
+        #[allow(clippy::expect_used)]
+        serde_json::value::to_raw_value(self).expect("an event body serializes")
     }
 }
 
@@ -115,6 +126,29 @@ pub struct Event {
     pub at: String,
     pub by: Author,
     pub event: EventBody,
+}
+
+impl Event {
+    /// Its `event` frame.
+    pub fn to_frame(&self) -> ByteString {
+        ServerMessage::Event(RawEvent {
+            seq: self.seq,
+            at: &self.at,
+            by: &self.by,
+            event: &self.event.to_raw(),
+        })
+        .to_frame()
+    }
+}
+
+/// An event whose body is already JSON, as a board sends it: the body is
+/// serialized once, for the stored row and for the frame.
+#[derive(Debug, Serialize)]
+pub struct RawEvent<'a> {
+    pub seq: i64,
+    pub at: &'a str,
+    pub by: &'a Author,
+    pub event: &'a RawValue,
 }
 
 /// A member of a board as others see it.
@@ -330,7 +364,7 @@ pub enum ServerMessage<'a> {
     #[serde(rename = "welcome")]
     Welcome(Welcome<'a>),
     #[serde(rename = "event")]
-    Event(&'a Event),
+    Event(RawEvent<'a>),
     #[serde(rename = "reply")]
     Reply {
         #[serde(rename = "ref")]
@@ -401,5 +435,41 @@ impl ServerMessage<'_> {
             peers: None,
             error: Some(error.into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn an_event_frame_embeds_its_body_as_written_once() {
+        let body = EventBody::Chat {
+            id: Uuid::nil(),
+            text: "say \"hi\"\n".into(),
+        };
+        let raw = body.to_raw();
+        assert_eq!(raw.get(), serde_json::to_string(&body).expect("body"));
+        let event = Event {
+            seq: 7,
+            at: "2026-01-01T00:00:00.000Z".into(),
+            by: Author {
+                session: "s-1".into(),
+                name: "Ada".into(),
+            },
+            event: body,
+        };
+        let frame: Value = serde_json::from_str(&event.to_frame()).expect("a JSON frame");
+        assert_eq!(
+            frame,
+            json!({
+                "type": "event", "seq": 7, "at": "2026-01-01T00:00:00.000Z",
+                "by": {"session": "s-1", "name": "Ada"},
+                "event": {"kind": "chat", "id": Uuid::nil(), "text": "say \"hi\"\n"},
+            })
+        );
+        let back: Event = serde_json::from_value(frame).expect("an event");
+        assert_eq!(back, event);
     }
 }

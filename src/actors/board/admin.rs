@@ -3,7 +3,7 @@
 //! (rename, restore).
 
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix::prelude::*;
 use tokio::sync::oneshot;
@@ -12,7 +12,7 @@ use super::{now_rfc3339, Board, Pending, Phase};
 use crate::actors::session::CloseSession;
 use crate::board::BoardState;
 use crate::error::{Error, Result};
-use crate::protocol::{Author, Event, Op, Role, SessionId};
+use crate::protocol::{Author, Op, Role, SessionId};
 
 /// A live session, as the admin pages show it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -175,19 +175,11 @@ impl Board {
             for (i, op) in ops.iter().enumerate() {
                 let at = now_rfc3339();
                 let applied = live.ahead.apply(op, &at, &limits)?;
-                live.pending.push_back(Pending {
-                    event: Event {
-                        seq: applied.seq,
-                        at,
-                        by: by.clone(),
-                        event: applied.body,
-                    },
-                    change: applied.change,
-                    accepted: Instant::now(),
-                    op_id: None,
-                    replies: Vec::new(),
-                    waiter: if i + 1 == n { tx.take() } else { None },
-                });
+                let mut pending = Pending::new(applied, at, by.clone(), None, Vec::new());
+                if i + 1 == n {
+                    pending.waiter = tx.take();
+                }
+                live.pending.push_back(pending);
             }
             Ok(Ok(rx))
         });

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use bytestring::ByteString;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use tokio::sync::oneshot;
 use uuid::Uuid;
@@ -18,12 +19,12 @@ use uuid::Uuid;
 use super::persister::{CommitSlot, Committed, Forget, LoadBoard, Persister, Ready, Register, Resume};
 use super::registry::{Registry, Unregister};
 use super::session::{CloseSession, SendQueue, Session};
-use crate::board::{BoardState, Change};
+use crate::board::{Applied, BoardState, Change};
 use crate::db::queries::{EventRow, LoadedBoard, OpIdRow, Rows, StickerRow};
 use crate::error::{Error, Result};
 use crate::protocol::{
-    Author, BoardInfo, CallInfo, Event, EventBody, HeartbeatInfo, Member, Op, Ref, Role, ServerMessage,
-    SessionId, Sticker, Welcome,
+    Author, BoardInfo, CallInfo, Event, EventBody, HeartbeatInfo, Member, Op, RawEvent, Ref, Role,
+    ServerMessage, SessionId, Sticker, Welcome,
 };
 use crate::state::Shared;
 
@@ -70,7 +71,13 @@ struct Slot {
 
 /// An event waiting for its commit.
 struct Pending {
-    event: Event,
+    seq: i64,
+    at: String,
+    by: Author,
+    kind: &'static str,
+    /// The event's body, serialized once: the stored row's payload and the
+    /// frame's `event`.
+    body: Box<RawValue>,
     change: Change,
     op_id: Option<Uuid>,
     /// Who gets `reply ok` once it is committed (the author, and retries
@@ -80,6 +87,55 @@ struct Pending {
     waiter: Option<oneshot::Sender<i64>>,
     /// When the board accepted it.
     accepted: Instant,
+}
+
+impl Pending {
+    /// An event the board accepted; `replies` are answered once it commits.
+    fn new(
+        applied: Applied,
+        at: String,
+        by: Author,
+        op_id: Option<Uuid>,
+        replies: Vec<(SessionId, Ref)>,
+    ) -> Self {
+        let body = applied.body.to_raw();
+        Pending {
+            seq: applied.seq,
+            at,
+            by,
+            kind: applied.body.kind(),
+            body,
+            change: applied.change,
+            op_id,
+            replies,
+            waiter: None,
+            accepted: Instant::now(),
+        }
+    }
+
+    /// Its `event` frame.
+    fn frame(&self) -> ByteString {
+        ServerMessage::Event(RawEvent {
+            seq: self.seq,
+            at: &self.at,
+            by: &self.by,
+            event: &self.body,
+        })
+        .to_frame()
+    }
+
+    /// Its row in the events table.
+    fn row(&self, board_id: &str) -> EventRow {
+        EventRow {
+            board_id: board_id.to_owned(),
+            seq: self.seq,
+            kind: self.kind.to_owned(),
+            payload: self.body.get().to_owned(),
+            author_session: self.by.session.clone(),
+            author_name: self.by.name.clone(),
+            at: self.at.clone(),
+        }
+    }
 }
 
 /// A loaded board.
@@ -173,16 +229,8 @@ impl Board {
                 for s in b.stickers {
                     state.stickers.insert(s.id, s);
                 }
-                let log: VecDeque<_> = b
-                    .recent
-                    .iter()
-                    .map(|e| (e.seq, ServerMessage::Event(e).to_frame()))
-                    .collect();
-                let chat = b
-                    .chat
-                    .iter()
-                    .map(|e| ServerMessage::Event(e).to_frame())
-                    .collect();
+                let log: VecDeque<_> = b.recent.iter().map(|e| (e.seq, e.to_frame())).collect();
+                let chat = b.chat.iter().map(Event::to_frame).collect();
                 let mut op_ids = HashMap::with_capacity(b.op_ids.len());
                 let mut op_order = VecDeque::with_capacity(b.op_ids.len());
                 for (op, seq) in b.op_ids.into_iter().rev() {
@@ -309,7 +357,7 @@ impl Board {
                     let frame = ServerMessage::ok(m.reference.as_ref(), Some(seq)).to_frame();
                     self.send_to(&m.session, frame, ctx);
                 } else if let Some(r) = &m.reference {
-                    if let Some(p) = live.pending.iter_mut().find(|p| p.event.seq == seq) {
+                    if let Some(p) = live.pending.iter_mut().find(|p| p.seq == seq) {
                         p.replies.push((m.session.clone(), r.clone()));
                     }
                 }
@@ -332,23 +380,13 @@ impl Board {
                 }
             }
         }
-        live.pending.push_back(Pending {
-            event: Event {
-                seq: applied.seq,
-                at,
-                by: author,
-                event: applied.body,
-            },
-            change: applied.change,
-            accepted: Instant::now(),
-            op_id: m.op_id,
-            replies: m
-                .reference
-                .iter()
-                .map(|r| (m.session.clone(), r.clone()))
-                .collect(),
-            waiter: None,
-        });
+        let replies = m
+            .reference
+            .iter()
+            .map(|r| (m.session.clone(), r.clone()))
+            .collect();
+        live.pending
+            .push_back(Pending::new(applied, at, author, m.op_id, replies));
         self.last_activity = Instant::now();
         Ok(())
     }
@@ -362,7 +400,7 @@ impl Board {
         if live.retry_scheduled {
             return;
         }
-        let Ok(Some(rows)) = rows_after(&id, &live.pending, live.submitted_upto) else {
+        let Some(rows) = rows_after(&id, &live.pending, live.submitted_upto) else {
             return;
         };
         live.submitted_upto = rows.last_seq;
@@ -373,14 +411,10 @@ impl Board {
 
     /// A failed commit is tried again after a backoff: the slot is refilled
     /// with everything not yet committed, and the persister resumes.
-    fn retry(&mut self, ctx: &mut Context<Self>) {
+    fn retry(&mut self) {
         let id = self.id.clone();
         let Ok(live) = self.live() else { return };
-        let Ok(rows) = rows_after(&id, &live.pending, live.committed.seq) else {
-            // stay halted; try again later
-            ctx.run_later(live.retry_delay, |act, ctx| act.retry(ctx));
-            return;
-        };
+        let rows = rows_after(&id, &live.pending, live.committed.seq);
         live.retry_scheduled = false;
         if let Some(r) = &rows {
             live.submitted_upto = r.last_seq;
@@ -404,29 +438,29 @@ impl Board {
     /// its author (before the event), then to every member.
     fn publish(&mut self, p: Pending, ctx: &mut Context<Self>) {
         let recovery_max = self.shared.config.recovery_max_events;
-        let frame = ServerMessage::Event(&p.event).to_frame();
+        let frame = p.frame();
         self.shared
             .metrics
             .op_commit_seconds
             .observe(p.accepted.elapsed().as_secs_f64());
         let Ok(live) = self.live() else { return };
-        live.committed.commit(p.event.seq, &p.change);
-        live.log.push_back((p.event.seq, frame.clone()));
+        live.committed.commit(p.seq, &p.change);
+        live.log.push_back((p.seq, frame.clone()));
         while live.log.len() > recovery_max {
             live.log.pop_front();
         }
-        if matches!(p.event.event, EventBody::Chat { .. }) {
+        if p.kind == EventBody::CHAT {
             live.chat.push_back(frame.clone());
             while live.chat.len() > WELCOME_CHAT {
                 live.chat.pop_front();
             }
         }
         for (session, reference) in &p.replies {
-            let ok = ServerMessage::ok(Some(reference), Some(p.event.seq)).to_frame();
+            let ok = ServerMessage::ok(Some(reference), Some(p.seq)).to_frame();
             self.send_to(session, ok, ctx);
         }
         if let Some(waiter) = p.waiter {
-            let _ = waiter.send(p.event.seq);
+            let _ = waiter.send(p.seq);
         }
         self.broadcast(&frame, ctx);
     }
@@ -844,7 +878,7 @@ impl Handler<Committed> for Board {
             Ok(upto) => {
                 live.retry_delay = RETRY_FIRST;
                 let mut done = Vec::new();
-                while live.pending.front().is_some_and(|p| p.event.seq <= upto) {
+                while live.pending.front().is_some_and(|p| p.seq <= upto) {
                     if let Some(p) = live.pending.pop_front() {
                         done.push(p);
                     }
@@ -861,7 +895,7 @@ impl Handler<Committed> for Board {
                     "board {id}: commit of {} event(s) failed ({e}); retrying in {delay:?}",
                     live.pending.len()
                 );
-                ctx.run_later(delay, |act, ctx| act.retry(ctx));
+                ctx.run_later(delay, |act, _| act.retry());
             }
         }
         self.answer_drain_waiters();
@@ -908,28 +942,15 @@ impl Handler<Drain> for Board {
     }
 }
 
-/// The rows of the pending events after seq `after`, if any. An event
-/// that cannot be turned into a row is logged and answered `Err`.
-fn rows_after(board_id: &str, pending: &VecDeque<Pending>, after: i64) -> Result<Option<Rows>> {
-    let fresh = pending.iter().skip_while(|p| p.event.seq <= after);
-    match rows_of(board_id, fresh) {
-        Ok(rows) => Ok((!rows.is_empty()).then_some(rows)),
-        Err(e) => {
-            log::error!("board {board_id}: cannot build its rows: {e}");
-            Err(e)
-        }
-    }
-}
-
-/// The rows of consecutive pending events.
-fn rows_of<'a>(board_id: &str, pending: impl Iterator<Item = &'a Pending>) -> Result<Rows> {
+/// The rows of the pending events after seq `after`, if any.
+fn rows_after(board_id: &str, pending: &VecDeque<Pending>, after: i64) -> Option<Rows> {
     let mut rows = Rows::default();
-    for p in pending {
-        rows.events.push(EventRow::new(board_id, &p.event)?);
+    for p in pending.iter().skip_while(|p| p.seq <= after) {
+        rows.events.push(p.row(board_id));
         if let Some(op_id) = p.op_id {
             rows.op_ids.push(OpIdRow {
                 board_id: board_id.to_owned(),
-                seq: p.event.seq,
+                seq: p.seq,
                 op_id: op_id.to_string(),
             });
         }
@@ -941,9 +962,9 @@ fn rows_of<'a>(board_id: &str, pending: impl Iterator<Item = &'a Pending>) -> Re
             Change::Title(t) => rows.title = Some(t.clone()),
             Change::Nothing => {}
         }
-        rows.last_seq = p.event.seq;
+        rows.last_seq = p.seq;
     }
-    Ok(rows)
+    (!rows.is_empty()).then_some(rows)
 }
 
 /// Now, as RFC 3339 in UTC with milliseconds.
