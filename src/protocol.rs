@@ -106,7 +106,6 @@ impl EventBody {
     pub fn to_raw(&self) -> Box<RawValue> {
         // Serializing an event body cannot fail: every map key is a string
         // and no Serialize impl here returns an error.
-        #[allow(clippy::expect_used)]
         serde_json::value::to_raw_value(self).expect("an event body serializes")
     }
 }
