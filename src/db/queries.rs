@@ -707,7 +707,7 @@ pub struct SummaryPage {
 }
 
 diesel::define_sql_function! {
-    /// SQL's `lower`: ASCII letters on SQLite, every letter on Postgres.
+    /// SQL's `lower`: ASCII letters on SQLite; on Postgres as its locale folds them.
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
