@@ -165,11 +165,11 @@ pub struct BoardBatch {
 }
 
 /// What a group commit writes into a board's row.
-pub struct Head<'a> {
-    pub board_id: &'a str,
-    pub seq: i64,
+struct Head<'a> {
+    board_id: &'a str,
+    seq: i64,
     /// The time of the board's last event.
-    pub at: &'a str,
+    at: &'a str,
 }
 
 impl BoardBatch {
