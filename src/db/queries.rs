@@ -389,16 +389,14 @@ pub fn commit_batches(conn: &mut DbConnection, batches: &[BoardBatch]) -> Result
                 all_present(&ids, &present.into_iter().collect())?;
             }
             DbConnection::Sqlite(c) => {
-                let mut present = std::collections::HashSet::with_capacity(ids.len());
                 for h in &heads {
                     let n = diesel::update(boards::table.find(h.board_id))
                         .set((boards::seq.eq(h.seq), boards::updated_at.eq(h.at)))
                         .execute(c)?;
-                    if n == 1 {
-                        present.insert(h.board_id.to_owned());
+                    if n == 0 {
+                        return Err(board_deleted(h.board_id));
                     }
                 }
-                all_present(&ids, &present)?;
                 for chunk in events.chunks(ROWS_PER_INSERT) {
                     diesel::insert_into(events::table)
                         .values(chunk.to_vec())
@@ -451,9 +449,14 @@ pub fn commit_batches(conn: &mut DbConnection, batches: &[BoardBatch]) -> Result
 /// `NotFound` for the first of the boards `ids` that is not in `present`.
 fn all_present(ids: &[&str], present: &std::collections::HashSet<String>) -> Result<()> {
     match ids.iter().find(|id| !present.contains(**id)) {
-        Some(gone) => Err(Error::NotFound(format!("board {gone} was deleted"))),
+        Some(gone) => Err(board_deleted(gone)),
         None => Ok(()),
     }
+}
+
+/// What a group commit naming a deleted board fails with.
+fn board_deleted(id: &str) -> Error {
+    Error::NotFound(format!("board {id} was deleted"))
 }
 
 /// The rows of a group commit on Postgres: one statement, each column
