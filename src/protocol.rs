@@ -128,15 +128,20 @@ pub struct Event {
 }
 
 impl Event {
-    /// Its `event` frame.
-    pub fn to_frame(&self) -> ByteString {
-        ServerMessage::Event(RawEvent {
+    /// This event with its body as `body` (`self.event.to_raw()`).
+    pub fn with_body<'a>(&'a self, body: &'a RawValue) -> RawEvent<'a> {
+        RawEvent {
             seq: self.seq,
             at: &self.at,
             by: &self.by,
-            event: &self.event.to_raw(),
-        })
-        .to_frame()
+            kind: self.event.kind(),
+            event: body,
+        }
+    }
+
+    /// Its `event` frame.
+    pub fn to_frame(&self) -> ByteString {
+        ServerMessage::Event(self.with_body(&self.event.to_raw())).to_frame()
     }
 }
 
@@ -147,6 +152,9 @@ pub struct RawEvent<'a> {
     pub seq: i64,
     pub at: &'a str,
     pub by: &'a Author,
+    /// The body's `kind` (which the body carries itself), for the row.
+    #[serde(skip)]
+    pub kind: &'a str,
     pub event: &'a RawValue,
 }
 

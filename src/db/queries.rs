@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::schema::{admins, boards, events, op_ids, stickers};
 use super::DbConnection;
 use crate::error::{Error, Result};
-use crate::protocol::{Author, Event, EventBody, Sticker};
+use crate::protocol::{Author, Event, EventBody, RawEvent, Sticker};
 
 /// Rows per multi-row INSERT (SQLite allows 32766 bound parameters).
 const ROWS_PER_INSERT: usize = 500;
@@ -56,17 +56,17 @@ pub struct EventRow {
 }
 
 impl EventRow {
-    /// The row of an event of a board.
-    pub fn new(board_id: &str, event: &Event) -> Result<Self> {
-        Ok(EventRow {
+    /// The row of an event of a board; its payload is the body as it is.
+    pub fn new(board_id: &str, event: &RawEvent) -> Self {
+        EventRow {
             board_id: board_id.to_owned(),
             seq: event.seq,
-            kind: event.event.kind().to_owned(),
-            payload: serde_json::to_string(&event.event).map_err(Error::internal)?,
+            kind: event.kind.to_owned(),
+            payload: event.event.get().to_owned(),
             author_session: event.by.session.clone(),
             author_name: event.by.name.clone(),
-            at: event.at.clone(),
-        })
+            at: event.at.to_owned(),
+        }
     }
 
     /// The event as clients see it.
@@ -336,7 +336,7 @@ pub fn load_board(
         let seq = row.seq;
         let stickers = stickers_of(conn, id)?;
         let recent = last_events(conn, id, None, recent_events)?;
-        let chat = last_events(conn, id, Some("chat"), recent_chat)?;
+        let chat = last_events(conn, id, Some(EventBody::CHAT), recent_chat)?;
         let op_ids = op_ids::table
             .filter(op_ids::board_id.eq(id))
             .order(op_ids::seq.desc())
@@ -377,7 +377,6 @@ pub fn commit_batches(conn: &mut DbConnection, batches: &[BoardBatch]) -> Result
         // transaction, which also locks it against a concurrent
         // delete_board: a board it does not find was deleted.
         let heads: Vec<Head> = batches.iter().filter_map(BoardBatch::head).collect();
-        let ids: Vec<&str> = heads.iter().map(|h| h.board_id).collect();
         let events: Vec<&EventRow> = batches.iter().flat_map(|b| &b.events).collect();
         let op_ids: Vec<&OpIdRow> = batches.iter().flat_map(|b| &b.op_ids).collect();
         let upserts: Vec<&StickerRow> = batches.iter().flat_map(|b| &b.upserts).collect();
@@ -386,6 +385,7 @@ pub fn commit_batches(conn: &mut DbConnection, batches: &[BoardBatch]) -> Result
                 // One statement, one round trip; if a board is gone, the
                 // error rolls the transaction back.
                 let present = pg_bulk::write_rows(c, &heads, &events, &op_ids, &upserts)?;
+                let ids: Vec<&str> = heads.iter().map(|h| h.board_id).collect();
                 all_present(&ids, &present.into_iter().collect())?;
             }
             DbConnection::Sqlite(c) => {
@@ -530,9 +530,10 @@ mod pg_bulk {
     /// The group commit's statement: sets each board's seq and
     /// `updated_at` (which locks its row against a concurrent delete),
     /// inserts the events and op_ids and upserts the stickers, all in one
-    /// statement (one round trip); returns the boards that exist. Its text does not depend on the rows (one array per
-    /// column), so diesel prepares it once per connection and Postgres
-    /// parses and plans it once.
+    /// statement (one round trip); returns the boards that exist. Its text
+    /// does not depend on the rows (one array per column), so diesel
+    /// prepares it once per connection and Postgres parses and plans it
+    /// once.
     struct WriteRows<'a> {
         boards: [Column<'a>; 3],
         events: [Column<'a>; 7],
@@ -842,10 +843,10 @@ pub fn import_board(
     events: &[Event],
     stickers: &[Sticker],
 ) -> Result<()> {
-    let event_rows = events
+    let event_rows: Vec<EventRow> = events
         .iter()
-        .map(|e| EventRow::new(&row.id, e))
-        .collect::<Result<Vec<_>>>()?;
+        .map(|e| EventRow::new(&row.id, &e.with_body(&e.event.to_raw())))
+        .collect();
     let sticker_rows: Vec<StickerRow> = stickers.iter().map(|s| StickerRow::new(&row.id, s)).collect();
     conn.transaction(|conn| {
         create_board(conn, row)?;

@@ -113,27 +113,14 @@ impl Pending {
         }
     }
 
-    /// Its `event` frame.
-    fn frame(&self) -> ByteString {
-        ServerMessage::Event(RawEvent {
+    /// The event, as its frame and its row are made from it.
+    fn raw(&self) -> RawEvent<'_> {
+        RawEvent {
             seq: self.seq,
             at: &self.at,
             by: &self.by,
+            kind: self.kind,
             event: &self.body,
-        })
-        .to_frame()
-    }
-
-    /// Its row in the events table.
-    fn row(&self, board_id: &str) -> EventRow {
-        EventRow {
-            board_id: board_id.to_owned(),
-            seq: self.seq,
-            kind: self.kind.to_owned(),
-            payload: self.body.get().to_owned(),
-            author_session: self.by.session.clone(),
-            author_name: self.by.name.clone(),
-            at: self.at.clone(),
         }
     }
 }
@@ -438,7 +425,7 @@ impl Board {
     /// its author (before the event), then to every member.
     fn publish(&mut self, p: Pending, ctx: &mut Context<Self>) {
         let recovery_max = self.shared.config.recovery_max_events;
-        let frame = p.frame();
+        let frame = ServerMessage::Event(p.raw()).to_frame();
         self.shared
             .metrics
             .op_commit_seconds
@@ -946,7 +933,7 @@ impl Handler<Drain> for Board {
 fn rows_after(board_id: &str, pending: &VecDeque<Pending>, after: i64) -> Option<Rows> {
     let mut rows = Rows::default();
     for p in pending.iter().skip_while(|p| p.seq <= after) {
-        rows.events.push(p.row(board_id));
+        rows.events.push(EventRow::new(board_id, &p.raw()));
         if let Some(op_id) = p.op_id {
             rows.op_ids.push(OpIdRow {
                 board_id: board_id.to_owned(),

@@ -19,7 +19,7 @@ use crate::board::{fold, BoardState};
 use crate::db::queries::{self, BoardRow, BoardSummary};
 use crate::db::{checkout, Pool};
 use crate::error::Error;
-use crate::protocol::{Author, Event, Op, Role, Sticker};
+use crate::protocol::{Author, Event, EventBody, Op, Role, Sticker};
 
 /// Boards per page of the list.
 const PAGE_SIZE: usize = 50;
@@ -148,7 +148,7 @@ pub async fn detail(
         let seq = queries::board_seq(&mut conn, &board_id)?;
         let stickers = queries::stickers_of(&mut conn, &board_id)?;
         let events = queries::recent_events(&mut conn, &board_id, None, 50)?;
-        let chat = queries::recent_events(&mut conn, &board_id, Some("chat"), 100)?;
+        let chat = queries::recent_events(&mut conn, &board_id, Some(EventBody::CHAT), 100)?;
         Ok((board, seq, stickers, events, chat))
     })
     .await?;
