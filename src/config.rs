@@ -136,9 +136,11 @@ pub struct Config {
     /// HTTP worker threads (0: one per core).
     #[arg(long, env = "CORKBOARD_WORKERS", default_value_t = 0)]
     pub workers: usize,
-    /// Directory of the page's CSS and JavaScript, served at /static.
-    #[arg(long, env = "CORKBOARD_STATIC_DIR", default_value = "static")]
-    pub static_dir: String,
+    /// Serve the page's CSS and JavaScript at /static from this directory
+    /// instead of the copy built into the binary (for page development:
+    /// `--static-dir static` shows edits on reload).
+    #[arg(long, env = "CORKBOARD_STATIC_DIR")]
+    pub static_dir: Option<String>,
 }
 
 fn parse_ice_servers(s: &str) -> Result<Value, String> {

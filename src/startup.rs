@@ -70,11 +70,11 @@ impl Application {
             web::Data::new(shared.clone()),
         );
         let static_dir = shared.config.static_dir.clone();
-        if !std::path::Path::new(&static_dir).is_dir() {
-            log::warn!(
-                "static directory {static_dir:?} not found: the board page will have no CSS or JavaScript \
-                 (run from the project root or set CORKBOARD_STATIC_DIR)"
-            );
+        if let Some(dir) = &static_dir {
+            if !std::path::Path::new(dir).is_dir() {
+                return Err(format!("--static-dir {dir:?} is not a directory"));
+            }
+            log::info!("serving /static from {dir:?} instead of the built-in copy");
         }
         let login_limits = web::Data::new(crate::http::admin::LoginLimits::new());
         let (session_key, cookie_secure) = (
@@ -102,7 +102,7 @@ impl Application {
                 .app_data(data_shared.clone())
                 .app_data(login_limits.clone())
                 .service(crate::http::admin::scope(session_key.clone(), cookie_secure))
-                .configure(|cfg| crate::http::routes(cfg, &static_dir))
+                .configure(|cfg| crate::http::routes(cfg, static_dir.as_deref()))
         })
         .workers(workers)
         .tcp_nodelay(true)

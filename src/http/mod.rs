@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod api;
+pub mod assets;
 pub mod ops;
 pub mod pages;
 pub mod ws;
@@ -72,7 +73,7 @@ where
 }
 
 /// Every route.
-pub fn routes(cfg: &mut web::ServiceConfig, static_dir: &str) {
+pub fn routes(cfg: &mut web::ServiceConfig, static_dir: Option<&str>) {
     cfg.app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(|e, _| {
         let err = match &e {
             actix_web::error::JsonPayloadError::Overflow { .. }
@@ -93,8 +94,12 @@ pub fn routes(cfg: &mut web::ServiceConfig, static_dir: &str) {
     .service(ws::connect)
     .service(pages::home)
     .service(pages::board)
-    .service(actix_files::Files::new("/static", static_dir))
-    .default_service(web::to(|| async {
+    .service(assets::favicon);
+    match static_dir {
+        Some(dir) => cfg.service(actix_files::Files::new("/static", dir)),
+        None => cfg.service(assets::embedded),
+    };
+    cfg.default_service(web::to(|| async {
         Err::<HttpResponse, _>(Error::NotFound("no such route".into()))
     }));
 }

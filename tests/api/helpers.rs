@@ -360,9 +360,21 @@ pub struct ServerProcess {
 
 /// Starts the real binary on a database; waits until it answers.
 pub async fn start_binary(db_url: &str, extra_env: &[(&str, &str)]) -> ServerProcess {
+    start_binary_in(None, db_url, extra_env).await
+}
+
+/// Starts the real binary in a working directory (default: this one).
+pub async fn start_binary_in(
+    cwd: Option<&std::path::Path>,
+    db_url: &str,
+    extra_env: &[(&str, &str)],
+) -> ServerProcess {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_corkboard"));
+    if let Some(dir) = cwd {
+        cmd.current_dir(dir);
+    }
     cmd.arg("serve")
         .env("CORKBOARD_BIND", &addr)
         .env("DATABASE_URL", db_url)

@@ -91,23 +91,92 @@ async fn health_and_metrics(backend: Backend) {
     }
 }
 
-/// The page's assets come from `static_dir`, wherever the server runs.
+/// An installed binary run from an empty directory serves its whole page:
+/// the board page's CSS, scripts and icon are built in, with ETags that
+/// revalidate to 304.
 #[actix_web::test]
-async fn static_files_come_from_the_configured_directory() {
-    let app = spawn_app(Backend::Sqlite).await;
-    let (status, _) = app.get_text("/static/css/app.css").await;
-    assert_eq!(status, 200, "the default is ./static");
+async fn the_binary_serves_its_page_from_an_empty_directory() {
+    let dir = std::env::temp_dir().join(format!("corkboard-empty-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let db = format!("sqlite://{}", dir.join("board.db").display());
+    let mut server = start_binary_in(Some(&dir), &db, &[]).await;
+    let http = awc::Client::default();
+    let base = format!("http://{}", server.addr);
+    let board = create_board(&http, &server.addr, "Installed").await;
 
-    let dir = std::env::temp_dir().join(format!("corkboard-static-{}", std::process::id()));
+    let mut page = http
+        .get(format!("{base}/b/{}?token={}", board.id, board.edit))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 200);
+    let html = String::from_utf8(page.body().await.expect("body").to_vec()).expect("utf-8");
+    let assets: Vec<&str> = html
+        .split(['"', '\''])
+        .filter(|s| s.starts_with("/static/"))
+        .collect();
+    assert!(
+        assets.len() >= 3,
+        "the page links its CSS, script and icon: {assets:?}"
+    );
+    for asset in assets
+        .iter()
+        .copied()
+        .chain(["/favicon.ico", "/static/js/connection.js"])
+    {
+        let mut res = http.get(format!("{base}{asset}")).send().await.expect("asset");
+        assert_eq!(res.status(), 200, "{asset}");
+        let kind = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        let want = if asset.ends_with(".css") {
+            "text/css"
+        } else if asset.ends_with(".js") {
+            "javascript"
+        } else {
+            "image/svg+xml"
+        };
+        assert!(kind.contains(want), "{asset}: {kind}");
+        assert!(!res.body().await.expect("body").is_empty(), "{asset}");
+        let etag = res.headers().get("etag").cloned().expect("an ETag");
+        assert_eq!(
+            res.headers().get("cache-control").and_then(|v| v.to_str().ok()),
+            Some("no-cache")
+        );
+        let again = http
+            .get(format!("{base}{asset}"))
+            .insert_header(("if-none-match", etag))
+            .send()
+            .await
+            .expect("revalidate");
+        assert_eq!(again.status(), 304, "{asset}");
+    }
+    let missing = http
+        .get(format!("{base}/static/nope.js"))
+        .send()
+        .await
+        .expect("missing");
+    assert_eq!(missing.status(), 404);
+    server.child.kill().expect("kill");
+    let _ = server.child.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--static-dir` serves a directory in place of the built-in files.
+#[actix_web::test]
+async fn static_dir_serves_a_directory_instead() {
+    let dir = std::env::temp_dir().join(format!("corkboard-static-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&dir).expect("mkdir");
     std::fs::write(dir.join("probe.txt"), "from elsewhere").expect("write");
     let path = dir.to_string_lossy().into_owned();
-    let app = spawn_app_with(Backend::Sqlite, move |c| c.static_dir = path).await;
+    let app = spawn_app_with(Backend::Sqlite, move |c| c.static_dir = Some(path)).await;
     assert_eq!(
         app.get_text("/static/probe.txt").await,
         (200, "from elsewhere".to_owned())
     );
     let (status, _) = app.get_text("/static/css/app.css").await;
-    assert_eq!(status, 404, "./static is no longer served");
+    assert_eq!(status, 404, "the built-in files are no longer served");
     let _ = std::fs::remove_dir_all(&dir);
 }
