@@ -36,8 +36,20 @@ impl ResponseError for Error {
     }
 
     fn error_response(&self) -> HttpResponse {
+        log_error(self);
         HttpResponse::build(self.status_code())
             .json(json!({ "error": { "code": self.code(), "message": self.public_message() } }))
+    }
+}
+
+/// Logs an error once, where its response is made (the error policy):
+/// a bug at `error` with its detail, an outage at `warn`; what a client
+/// did wrong is the client's to see, at `debug`.
+pub fn log_error(e: &Error) {
+    match e {
+        Error::Internal(detail) => log::error!("internal error: {detail}"),
+        Error::Unavailable(detail) => log::warn!("unavailable: {detail}"),
+        other => log::debug!("refused: {} ({other})", other.code()),
     }
 }
 
@@ -99,7 +111,5 @@ pub fn routes(cfg: &mut web::ServiceConfig, static_dir: Option<&str>) {
         Some(dir) => cfg.service(actix_files::Files::new("/static", dir)),
         None => cfg.service(assets::embedded),
     };
-    cfg.default_service(web::to(|| async {
-        Err::<HttpResponse, _>(Error::NotFound("no such route".into()))
-    }));
+    cfg.default_service(web::to(pages::not_found));
 }

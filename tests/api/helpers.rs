@@ -163,6 +163,27 @@ impl TestApp {
         (status, String::from_utf8_lossy(&body).into_owned())
     }
 
+    /// GET as a browser does (`Accept: text/html`); the status, the
+    /// content type and the body.
+    pub async fn get_page(&self, path: &str) -> (u16, String, String) {
+        let mut res = self
+            .http
+            .get(self.url(path))
+            .insert_header(("accept", "text/html,application/xhtml+xml,*/*;q=0.8"))
+            .send()
+            .await
+            .expect("GET");
+        let status = res.status().as_u16();
+        let kind = res
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = res.body().limit(1 << 24).await.expect("body");
+        (status, kind, String::from_utf8_lossy(&body).into_owned())
+    }
+
     /// Creates a board.
     pub async fn board(&self, title: &str) -> TestBoard {
         create_board(&self.http, &self.addr, title).await

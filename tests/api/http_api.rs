@@ -4,7 +4,12 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-crate::on_both_backends!(create_and_read_a_board, refusals, health_and_metrics);
+crate::on_both_backends!(
+    create_and_read_a_board,
+    refusals,
+    health_and_metrics,
+    browsers_get_pages_that_explain
+);
 
 async fn create_and_read_a_board(backend: Backend) {
     let app = spawn_app(backend).await;
@@ -70,6 +75,46 @@ async fn refusals(backend: Backend) {
     }
     let (status, _) = app.get("/no/such/route").await;
     assert_eq!(status, 404);
+}
+
+/// A browser that cannot open a page gets a page saying what happened and
+/// what to do; the API keeps answering JSON.
+async fn browsers_get_pages_that_explain(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let b = app.board("B").await;
+    for (path, status, says) in [
+        (
+            "/b/nosuchboard?token=x".to_owned(),
+            404,
+            "This board does not exist",
+        ),
+        (format!("/b/{}", b.id), 403, "This link is incomplete"),
+        (
+            format!("/b/{}?token=revoked", b.id),
+            403,
+            "This link no longer opens the board",
+        ),
+        ("/no/such/page".to_owned(), 404, "Page not found"),
+    ] {
+        let (got, kind, body) = app.get_page(&path).await;
+        assert_eq!(got, status, "{path}");
+        assert!(kind.starts_with("text/html"), "{path}: {kind}");
+        assert!(body.contains(says), "{path}: {body}");
+        assert!(body.contains("What to do"), "{path}: {body}");
+        assert!(body.contains("href=\"/\""), "{path} links home: {body}");
+    }
+    let (status, _, body) = app.get_page(&format!("/b/{}?token={}", b.id, b.view)).await;
+    assert_eq!(status, 200, "{body}");
+    // the API answers JSON whatever the Accept header says
+    for path in ["/api/nope", "/api/boards/nosuchboard?token=x"] {
+        let (status, kind, body) = app.get_page(path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(kind.starts_with("application/json"), "{path}: {kind}");
+        let err: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        assert_eq!(err["error"]["code"], "not_found", "{path}");
+    }
+    let (status, err) = app.get("/no/such/route").await;
+    assert_eq!((status, err["error"]["code"].as_str()), (404, Some("not_found")));
 }
 
 async fn health_and_metrics(backend: Backend) {
