@@ -1,6 +1,8 @@
 //! Command line and environment: every setting of PROTOCOL.md §5, each a
 //! flag with an environment variable and the protocol's default.
 
+use std::time::Duration;
+
 use clap::{Args, Parser, Subcommand};
 use serde_json::Value;
 
@@ -111,6 +113,14 @@ pub struct Config {
     /// random key is made at start and admin sessions end on restart.
     #[arg(long, env = "CORKBOARD_SESSION_KEY", hide_env_values = true)]
     pub session_key: Option<String>,
+    /// An admin session with no request for this long ends (e.g. 30m, 2h).
+    #[arg(long, env = "CORKBOARD_ADMIN_IDLE_TIMEOUT", default_value = "30m",
+          value_parser = parse_session_duration)]
+    pub admin_idle_timeout: Duration,
+    /// An admin session ends this long after its login, however busy (e.g. 12h).
+    #[arg(long, env = "CORKBOARD_ADMIN_LIFETIME", default_value = "12h",
+          value_parser = parse_session_duration)]
+    pub admin_lifetime: Duration,
     /// Mark admin cookies Secure: set it when the server is reached over
     /// TLS (e.g. behind an HTTPS proxy).
     #[arg(long, env = "CORKBOARD_COOKIE_SECURE")]
@@ -141,6 +151,15 @@ pub struct Config {
     /// `--static-dir static` shows edits on reload).
     #[arg(long, env = "CORKBOARD_STATIC_DIR")]
     pub static_dir: Option<String>,
+}
+
+/// A duration of 1 s to 30 days, as humantime writes them ("30m", "12h").
+fn parse_session_duration(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| e.to_string())?;
+    if d < Duration::from_secs(1) || d > Duration::from_secs(30 * 24 * 3600) {
+        return Err("must be between 1s and 30days".into());
+    }
+    Ok(d)
 }
 
 fn parse_ice_servers(s: &str) -> Result<Value, String> {

@@ -77,10 +77,7 @@ impl Application {
             log::info!("serving /static from {dir:?} instead of the built-in copy");
         }
         let login_limits = web::Data::new(crate::http::admin::LoginLimits::new());
-        let (session_key, cookie_secure) = (
-            crate::http::admin::session_key(&shared),
-            shared.config.cookie_secure,
-        );
+        let session_key = crate::http::admin::session_key(&shared);
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(
@@ -101,7 +98,11 @@ impl Application {
                 .app_data(data_registry.clone())
                 .app_data(data_shared.clone())
                 .app_data(login_limits.clone())
-                .service(crate::http::admin::scope(session_key.clone(), cookie_secure))
+                .service(crate::http::admin::scope(
+                    session_key.clone(),
+                    data_pool.get_ref().clone(),
+                    &data_shared.config,
+                ))
                 .configure(|cfg| crate::http::routes(cfg, static_dir.as_deref()))
         })
         .workers(workers)

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use super::schema::{admins, boards, events, op_ids, stickers};
+use super::schema::{admin_sessions, admins, boards, events, op_ids, stickers};
 use super::DbConnection;
 use crate::error::{Error, Result};
 use crate::protocol::{Author, Event, EventBody, RawEvent, Sticker};
@@ -682,9 +682,84 @@ pub fn list_admins(conn: &mut DbConnection) -> Result<Vec<AdminRow>> {
         .load(conn)?)
 }
 
-/// Removes an admin; whether it existed.
+/// Removes an admin and ends its sessions; whether it existed.
 pub fn delete_admin(conn: &mut DbConnection, username: &str) -> Result<bool> {
-    Ok(diesel::delete(admins::table.find(username)).execute(conn)? > 0)
+    conn.transaction(|conn| {
+        diesel::delete(admin_sessions::table.filter(admin_sessions::admin.eq(username))).execute(conn)?;
+        Ok(diesel::delete(admins::table.find(username)).execute(conn)? > 0)
+    })
+}
+
+/// A signed-in admin's session, kept on the server.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = admin_sessions)]
+pub struct AdminSessionRow {
+    /// The SHA-256 of the cookie's key, hex.
+    pub key_hash: String,
+    /// The admin it belongs to ("" before login).
+    pub admin: String,
+    /// The session's values, as JSON.
+    pub state: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds; later requests move it (the idle timeout).
+    pub expires_at: i64,
+}
+
+/// An admin session by key hash, if it has not expired at `now`.
+pub fn find_admin_session(
+    conn: &mut DbConnection,
+    key_hash: &str,
+    now: i64,
+) -> Result<Option<AdminSessionRow>> {
+    Ok(admin_sessions::table
+        .find(key_hash)
+        .filter(admin_sessions::expires_at.gt(now))
+        .select(AdminSessionRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Stores a new admin session (and drops the expired ones).
+pub fn insert_admin_session(conn: &mut DbConnection, row: &AdminSessionRow) -> Result<()> {
+    diesel::delete(admin_sessions::table.filter(admin_sessions::expires_at.le(row.created_at)))
+        .execute(conn)?;
+    diesel::insert_into(admin_sessions::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Replaces a live session's values and expiry; whether it was live.
+pub fn update_admin_session(
+    conn: &mut DbConnection,
+    key_hash: &str,
+    values: Option<(&str, &str)>,
+    expires_at: i64,
+    now: i64,
+) -> Result<bool> {
+    let live = admin_sessions::table
+        .filter(admin_sessions::key_hash.eq(key_hash))
+        .filter(admin_sessions::expires_at.gt(now));
+    let n = match values {
+        Some((admin, state)) => diesel::update(live)
+            .set((
+                admin_sessions::admin.eq(admin),
+                admin_sessions::state.eq(state),
+                admin_sessions::expires_at.eq(expires_at),
+            ))
+            .execute(conn)?,
+        None => diesel::update(live)
+            .set(admin_sessions::expires_at.eq(expires_at))
+            .execute(conn)?,
+    };
+    Ok(n > 0)
+}
+
+/// Ends an admin session.
+pub fn delete_admin_session(conn: &mut DbConnection, key_hash: &str) -> Result<()> {
+    diesel::delete(admin_sessions::table.find(key_hash)).execute(conn)?;
+    Ok(())
 }
 
 /// A board as the admin list shows it.

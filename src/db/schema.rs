@@ -64,3 +64,13 @@ diesel::table! {
         created_at -> Text,
     }
 }
+
+diesel::table! {
+    admin_sessions (key_hash) {
+        key_hash -> Text,
+        admin -> Text,
+        state -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}

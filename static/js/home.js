@@ -1,5 +1,7 @@
 // The front page: create a board, show its two links.
 
+import { wireCopyButtons } from './copy.js';
+
 const form = document.getElementById('create-form');
 const error = document.getElementById('create-error');
 
@@ -27,19 +29,7 @@ form.addEventListener('submit', async (e) => {
   document.getElementById('created').hidden = false;
 });
 
-for (const button of document.querySelectorAll('[data-copy]')) {
-  button.addEventListener('click', async () => {
-    const input = document.getElementById(button.dataset.copy);
-    input.select();
-    try {
-      await navigator.clipboard.writeText(input.value);
-    } catch {
-      document.execCommand('copy');
-    }
-    button.textContent = 'Copied';
-    setTimeout(() => (button.textContent = 'Copy'), 1500);
-  });
-}
+wireCopyButtons();
 
 function showError(message) {
   error.textContent = message;

@@ -15,6 +15,8 @@ crate::on_both_backends!(
     kick_rotate_rename_and_delete,
     restore_export_and_import,
     cli_manages_admins,
+    sessions_end_on_logout_deletion_and_expiry,
+    wrong_passwords_from_elsewhere_do_not_lock_the_admin_out,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -130,6 +132,26 @@ impl AdminClient {
         let csrf = admin.get("/admin").await.csrf();
         (admin, csrf)
     }
+}
+
+/// The tokens of the edit and view links an admin board page shows (each
+/// a whole URL of the board page).
+fn links_on(page: &Page) -> (String, String) {
+    let token_of = |id: &str| {
+        let marker = format!("id=\"{id}\" readonly value=\"");
+        let at = page
+            .body
+            .find(&marker)
+            .unwrap_or_else(|| panic!("no {id} in {}", page.body));
+        let rest = &page.body[at + marker.len()..];
+        let url = &rest[..rest.find('"').expect("closing quote")];
+        assert!(
+            url.starts_with("http://127.0.0.1:") && url.contains("/b/"),
+            "{url}"
+        );
+        url.rsplit_once("?token=").expect("a token").1.to_owned()
+    };
+    (token_of("edit-link"), token_of("view-link"))
 }
 
 fn create_admin(app: &TestApp, user: &str) {
@@ -419,7 +441,26 @@ async fn kick_rotate_rename_and_delete(backend: Backend) {
         )
         .await;
     assert_eq!(res.status, 303);
+    let landing = res.location.expect("back to the board");
     assert_eq!(editor.closed().await, Some(4003));
+    // the page it lands on says what happened and shows the new links,
+    // which open the board
+    let page = admin.get(&landing).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("The edit link changed"), "{}", page.body);
+    let (edit, view) = links_on(&page);
+    assert_eq!(view, b.view, "the view link did not change");
+    assert_ne!(edit, b.edit);
+    assert_eq!(
+        app.get(&format!("/api/boards/{}?token={edit}", b.id)).await.0,
+        200,
+        "the new edit link opens the board"
+    );
+    let (mut new_editor, _) = app.join(&b, &edit, "neweditor").await;
+    assert_eq!(
+        new_editor.request(create_msg("with the new link"), 7).await["ok"],
+        true
+    );
     assert_eq!(
         Client::connect(&app.ws_url(&b.id, &b.edit, "x", None))
             .await
@@ -553,8 +594,24 @@ async fn restore_export_and_import(backend: Backend) {
     let res = admin.post_file("/admin/import", &list_csrf, &export.body).await;
     assert_eq!(res.status, 303, "{}", res.body);
     let new_path = res.location.expect("location");
-    let new_id = new_path.trim_start_matches("/admin/boards/").to_owned();
+    let new_id = new_path
+        .trim_start_matches("/admin/boards/")
+        .trim_end_matches("?done=imported")
+        .to_owned();
     assert_ne!(new_id, b.id);
+    // the imported board's page shows its links, and they open it
+    let page = admin.get(&new_path).await;
+    assert!(page.body.contains("Board imported"), "{}", page.body);
+    let (edit, view) = links_on(&page);
+    let (status, state) = app.get(&format!("/api/boards/{new_id}?token={view}")).await;
+    assert_eq!(
+        (status, content(&state["stickers"])),
+        (200, content(&now["stickers"]))
+    );
+    assert_eq!(
+        app.get(&format!("/api/boards/{new_id}?token={edit}")).await.0,
+        200
+    );
     let again = admin.get(&format!("/admin/boards/{new_id}/export")).await;
     let reimported: Value = serde_json::from_str(&again.body).expect("JSON");
     for key in [
@@ -619,4 +676,170 @@ async fn cli_manages_admins(backend: Backend) {
     assert!(corkboard::auth::verify_password(PASSWORD, &row.password_hash));
     assert!(run(&["delete", "alice"], None).status.success());
     assert!(!run(&["delete", "alice"], None).status.success());
+}
+
+/// Logging out or deleting the admin ends the session on the server: the
+/// old cookie opens nothing; sessions also end when idle and when old.
+async fn sessions_end_on_logout_deletion_and_expiry(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let b = app.board("Guarded").await;
+    let rename = format!("/admin/boards/{}/rename", b.id);
+    let (mut admin, csrf) = AdminClient::signed_in(&app).await;
+    let cookie = admin.cookie.clone().expect("cookie");
+    let res = admin.post("/admin/logout", &[("csrf_token", &csrf)]).await;
+    assert_eq!(res.status, 303);
+    // a copy of the old cookie, kept by an attacker
+    let mut stale = AdminClient::new(&app);
+    stale.cookie = Some(cookie);
+    assert_eq!(
+        stale.get("/admin").await.location.as_deref(),
+        Some("/admin/login")
+    );
+    let res = stale
+        .post(&rename, &[("title", "Hijacked"), ("csrf_token", &csrf)])
+        .await;
+    assert_eq!(
+        res.location.as_deref(),
+        Some("/admin/login"),
+        "no rename after logout"
+    );
+    let (_, state) = app.get(&format!("/api/boards/{}?token={}", b.id, b.view)).await;
+    assert_eq!(state["title"], "Guarded");
+
+    // an admin deleted from the CLI is signed out everywhere
+    create_admin(&app, "eve");
+    let mut eve = AdminClient::new(&app);
+    assert_eq!(eve.login("eve", PASSWORD).await.status, 303);
+    let eve_csrf = eve.get("/admin").await.csrf();
+    let out = Command::new(env!("CARGO_BIN_EXE_corkboard"))
+        .args(["admin", "delete", "eve"])
+        .env("DATABASE_URL", &app.db_url)
+        .output()
+        .expect("run corkboard admin delete");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(eve.get("/admin").await.location.as_deref(), Some("/admin/login"));
+    let res = eve
+        .post(
+            &rename,
+            &[("title", "By a deleted admin"), ("csrf_token", &eve_csrf)],
+        )
+        .await;
+    assert_eq!(res.location.as_deref(), Some("/admin/login"));
+    let (_, state) = app.get(&format!("/api/boards/{}?token={}", b.id, b.view)).await;
+    assert_eq!(state["title"], "Guarded");
+
+    // the cookie says when it ends, and the session ends when idle
+    let app = spawn_app_with(backend, |c| {
+        c.admin_idle_timeout = Duration::from_secs(2);
+        c.admin_lifetime = Duration::from_secs(5);
+    })
+    .await;
+    create_admin(&app, "root");
+    let mut admin = AdminClient::new(&app);
+    let login_page = admin.get("/admin/login").await;
+    let mut res = awc::Client::builder()
+        .disable_redirects()
+        .finish()
+        .post(format!("http://{}/admin/login", app.addr))
+        .insert_header(("Cookie", admin.cookie.clone().expect("cookie")))
+        .send_form(&[
+            ("username", "root"),
+            ("password", PASSWORD),
+            ("csrf_token", &login_page.csrf()),
+        ])
+        .await
+        .expect("login");
+    assert_eq!(res.status().as_u16(), 303);
+    let set_cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let _ = res.body().await;
+    assert!(set_cookie.contains("Max-Age=2"), "{set_cookie}");
+    admin.cookie = Some(set_cookie.split(';').next().unwrap_or_default().to_owned());
+    assert_eq!(admin.get("/admin").await.status, 200);
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    assert_eq!(admin.get("/admin").await.status, 303, "idle too long");
+
+    // busy, but past its lifetime
+    assert_eq!(admin.login("root", PASSWORD).await.status, 303);
+    let started = tokio::time::Instant::now();
+    while started.elapsed() < Duration::from_millis(4000) {
+        assert_eq!(admin.get("/admin").await.status, 200, "still within its lifetime");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(2000)).await;
+    let page = admin.get("/admin").await;
+    assert_eq!(
+        page.location.as_deref(),
+        Some("/admin/login"),
+        "past its lifetime"
+    );
+}
+
+/// Wrong passwords for the admin's account from other addresses do not
+/// keep the admin, at its own address, from logging in.
+async fn wrong_passwords_from_elsewhere_do_not_lock_the_admin_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    create_admin(&app, "root");
+    let mut attacker = AdminClient::new(&app);
+    let csrf = attacker.get("/admin/login").await.csrf();
+    let mut statuses = Vec::new();
+    for _ in 0..7 {
+        let res = attacker
+            .post(
+                "/admin/login",
+                &[
+                    ("username", "root"),
+                    ("password", "not the password"),
+                    ("csrf_token", &csrf),
+                ],
+            )
+            .await;
+        statuses.push(res.status);
+    }
+    assert_eq!(
+        statuses,
+        [401, 401, 401, 401, 401, 429, 429],
+        "the attacker's address is limited"
+    );
+
+    // the admin, from another address (the whole of 127/8 is loopback)
+    let mut admin = AdminClient::new(&app);
+    let page = admin.get("/admin/login").await;
+    let cookie = admin.cookie.clone().expect("cookie");
+    let form = format!(
+        "username=root&password={}&csrf_token={}",
+        PASSWORD.replace(' ', "+"),
+        page.csrf()
+    );
+    let request = format!(
+        "POST /admin/login HTTP/1.1\r\nHost: {}\r\nCookie: {cookie}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{form}",
+        app.addr,
+        form.len()
+    );
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind("127.0.0.2:0".parse().expect("addr"))
+        .expect("bind 127.0.0.2");
+    let mut stream = socket
+        .connect(app.addr.parse().expect("addr"))
+        .await
+        .expect("connect");
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut answer = String::new();
+    tokio::time::timeout(WAIT, stream.read_to_string(&mut answer))
+        .await
+        .expect("an answer")
+        .expect("read");
+    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("location: /admin\r\n"),
+        "{answer}"
+    );
 }

@@ -5,7 +5,7 @@ use actix::{Addr, Arbiter};
 use actix_multipart::form::{bytes::Bytes as FileBytes, text::Text, MultipartForm};
 use actix_session::Session;
 use actix_web::http::header;
-use actix_web::{get, post, web, HttpResponse};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use askama::Template;
 use askama_web::WebTemplate;
 use serde::{Deserialize, Serialize};
@@ -123,6 +123,10 @@ pub async fn list(
 pub struct BoardPage {
     admin: String,
     csrf_token: String,
+    /// What the action that led here did, in words.
+    notice: Option<&'static str>,
+    edit_link: String,
+    view_link: String,
     board: BoardRow,
     seq: i64,
     sessions: Vec<SessionInfo>,
@@ -131,10 +135,24 @@ pub struct BoardPage {
     chat: Vec<Event>,
 }
 
+/// `?done=`: the action that redirected here.
+#[derive(Deserialize)]
+pub struct DetailQuery {
+    done: Option<String>,
+}
+
+/// A board's page link for `token`, on the host the admin reached.
+fn board_link(req: &HttpRequest, id: &str, token: &str) -> String {
+    let info = req.connection_info();
+    format!("{}://{}/b/{id}?token={token}", info.scheme(), info.host())
+}
+
 #[get("/boards/{id}")]
 pub async fn detail(
+    req: HttpRequest,
     session: Session,
     id: web::Path<String>,
+    q: web::Query<DetailQuery>,
     pool: web::Data<Pool>,
     registry: web::Data<Addr<Registry>>,
 ) -> Result<BoardPage, Refusal> {
@@ -154,9 +172,24 @@ pub async fn detail(
     .await?;
     stickers.sort_by(|a, b| a.z.total_cmp(&b.z));
     events.reverse();
+    let notice = match q.done.as_deref() {
+        Some("rotated-edit") => Some(
+            "The edit link changed: the old one no longer opens the board and its editors were \
+             disconnected. Send the new edit link below to the people who should edit.",
+        ),
+        Some("rotated-view") => Some(
+            "The view-only link changed: the old one no longer opens the board and its viewers were \
+             disconnected. Send the new view-only link below to the people who should watch.",
+        ),
+        Some("imported") => Some("Board imported. It has new links of its own: share them from here."),
+        _ => None,
+    };
     Ok(BoardPage {
         admin,
         csrf_token: csrf_token(&session),
+        notice,
+        edit_link: board_link(&req, &board.id, &board.edit_token),
+        view_link: board_link(&req, &board.id, &board.view_token),
         sessions: live_sessions(&registry, &id).await,
         board,
         seq,
@@ -247,7 +280,10 @@ pub async fn rotate(
     .await?;
     tell_if_open(&registry, &id, TokenRotated { role, token }).await;
     log::info!("admin {admin} rotated the {} token of board {id}", form.which);
-    Ok(see_other(&format!("/admin/boards/{id}")))
+    Ok(see_other(&format!(
+        "/admin/boards/{id}?done=rotated-{}",
+        form.which
+    )))
 }
 
 #[post("/boards/{id}/delete")]
@@ -417,5 +453,5 @@ pub async fn import(
     })
     .await?;
     log::info!("admin {admin} imported board {}", row.id);
-    Ok(see_other(&format!("/admin/boards/{}", row.id)))
+    Ok(see_other(&format!("/admin/boards/{}?done=imported", row.id)))
 }

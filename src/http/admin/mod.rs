@@ -3,14 +3,14 @@
 //! boards (askama, `templates/admin/`).
 
 pub mod boards;
+pub mod sessions;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use actix_session::config::CookieContentSecurity;
-use actix_session::storage::CookieSessionStore;
+use actix_session::config::{CookieContentSecurity, PersistentSession, TtlExtensionPolicy};
 use actix_session::{Session, SessionMiddleware};
-use actix_web::cookie::{Key, SameSite};
+use actix_web::cookie::{time, Key, SameSite};
 use actix_web::http::{header, StatusCode};
 use actix_web::{get, post, web, HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
@@ -19,11 +19,12 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 
 use super::blocking;
+use super::pages::PageError;
 use crate::db::{checkout, queries, Pool};
 use crate::error::Error;
 use crate::state::Shared;
 
-const ADMIN_KEY: &str = "admin";
+use sessions::{DbSessionStore, ADMIN_KEY};
 const CSRF_KEY: &str = "csrf";
 
 /// Why an admin request is refused.
@@ -50,13 +51,18 @@ impl ResponseError for Refusal {
     }
 
     fn error_response(&self) -> HttpResponse {
-        match self {
-            Refusal::Login => see_other("/admin/login"),
-            Refusal::Csrf => HttpResponse::Forbidden()
-                .content_type("text/plain; charset=utf-8")
-                .body("Forbidden: missing or wrong CSRF token. Reload the page and try again."),
-            Refusal::Failed(e) => e.error_response(),
-        }
+        let page = match self {
+            Refusal::Login => return see_other("/admin/login"),
+            Refusal::Csrf => PageError::explained(
+                Error::Forbidden("missing or wrong CSRF token".into()),
+                "This form has expired",
+                "The form was sent without this session's CSRF token (it came from an older page, \
+                 another session, or another site), so nothing was done.",
+                "Go back, reload the page and send the form again.",
+            ),
+            Refusal::Failed(e) => PageError::new(e.clone()),
+        };
+        page.linking("/admin", "Back to the admin pages").error_response()
     }
 }
 
@@ -105,15 +111,17 @@ pub fn authorized_post(session: &Session, csrf: Option<&str>) -> Result<String, 
     Ok(admin)
 }
 
-/// Login attempts allowed per client address and per account.
+/// Login attempts allowed per client address, and per account from one
+/// address. Not per account alone: then anyone could lock the real admin
+/// out with a few wrong passwords from anywhere.
 pub struct LoginLimits {
     by_ip: DefaultKeyedRateLimiter<String>,
-    by_account: DefaultKeyedRateLimiter<String>,
+    by_account: DefaultKeyedRateLimiter<(String, String)>,
 }
 
 impl LoginLimits {
     /// Five attempts in a burst, then one every 12 s (5 a minute), per
-    /// address and per account.
+    /// address and per account and address.
     pub fn new() -> Self {
         let quota = Quota::per_minute(NonZeroU32::MIN.saturating_add(4))
             .allow_burst(NonZeroU32::MIN.saturating_add(4));
@@ -121,6 +129,15 @@ impl LoginLimits {
             by_ip: RateLimiter::keyed(quota),
             by_account: RateLimiter::keyed(quota),
         }
+    }
+
+    /// Whether one more attempt at `account` from `ip` is allowed.
+    fn allow(&self, ip: &str, account: &str) -> bool {
+        let by_account = self
+            .by_account
+            .check_key(&(account.to_owned(), ip.to_owned()))
+            .is_ok();
+        self.by_ip.check_key(&ip.to_owned()).is_ok() && by_account
     }
 }
 
@@ -148,16 +165,29 @@ pub fn session_key(shared: &Shared) -> Key {
     }
 }
 
-/// The session middleware of the admin scope: a signed cookie, HttpOnly,
-/// SameSite=Strict, Secure when configured (behind TLS).
-pub fn session_middleware(key: Key, cookie_secure: bool) -> SessionMiddleware<CookieSessionStore> {
-    SessionMiddleware::builder(CookieSessionStore::default(), key)
+/// The session middleware of the admin scope: the session lives in the
+/// database (`sessions`), the cookie carries its key, signed, HttpOnly,
+/// SameSite=Strict, Secure when configured (behind TLS), with a Max-Age
+/// of the idle timeout that each request renews.
+pub fn session_middleware(
+    key: Key,
+    pool: Pool,
+    config: &crate::config::Config,
+) -> SessionMiddleware<DbSessionStore> {
+    // at most 30 days (the setting's bound), so the seconds fit
+    let idle = time::Duration::seconds(config.admin_idle_timeout.as_secs() as i64);
+    SessionMiddleware::builder(DbSessionStore::new(pool, config.admin_lifetime), key)
         .cookie_name("corkboard_admin".into())
         .cookie_http_only(true)
         .cookie_same_site(SameSite::Strict)
-        .cookie_secure(cookie_secure)
+        .cookie_secure(config.cookie_secure)
         .cookie_content_security(CookieContentSecurity::Signed)
         .cookie_path("/admin".into())
+        .session_lifecycle(
+            PersistentSession::default()
+                .session_ttl(idle)
+                .session_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+        )
         .build()
 }
 
@@ -210,7 +240,7 @@ pub async fn login(
             .content_type("text/html; charset=utf-8")
             .body(body))
     };
-    if limits.by_ip.check_key(&ip).is_err() || limits.by_account.check_key(&username).is_err() {
+    if !limits.allow(&ip, &username) {
         log::warn!("admin login rate limited (account {username:?})");
         return page(
             "Too many attempts. Wait a minute and try again.",
@@ -308,7 +338,8 @@ pub async fn overview(
 /// The admin scope, under `/admin`.
 pub fn scope(
     key: Key,
-    cookie_secure: bool,
+    pool: Pool,
+    config: &crate::config::Config,
 ) -> actix_web::Scope<
     impl actix_web::dev::ServiceFactory<
         actix_web::dev::ServiceRequest,
@@ -319,7 +350,7 @@ pub fn scope(
     >,
 > {
     web::scope("/admin")
-        .wrap(session_middleware(key, cookie_secure))
+        .wrap(session_middleware(key, pool, config))
         .service(login_page)
         .service(login)
         .service(logout)

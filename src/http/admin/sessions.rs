@@ -1,0 +1,150 @@
+//! Admin sessions kept in the database (actix-session's `SessionStore`
+//! over our pool): the cookie carries only a random key, so logging out,
+//! or deleting the admin (from the CLI too), ends the session on the
+//! server. A session ends after `admin_idle_timeout` without a request
+//! (each request moves the expiry, and the cookie's Max-Age with it) and
+//! `admin_lifetime` after its login in any case.
+
+use std::collections::HashMap;
+use std::time::{Duration as StdDuration, SystemTime, UNIX_EPOCH};
+
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_web::cookie::time::Duration;
+use sha2::{Digest, Sha256};
+
+use crate::db::queries::{self, AdminSessionRow};
+use crate::db::{checkout, Pool};
+use crate::http::blocking;
+
+/// The session value that names the signed-in admin (JSON-encoded, as
+/// actix-session stores values).
+pub const ADMIN_KEY: &str = "admin";
+
+/// The database-backed session store.
+#[derive(Clone)]
+pub struct DbSessionStore {
+    pool: Pool,
+    lifetime: StdDuration,
+}
+
+impl DbSessionStore {
+    pub fn new(pool: Pool, lifetime: StdDuration) -> Self {
+        DbSessionStore { pool, lifetime }
+    }
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Only the key's hash is stored, so a copy of the table opens no session.
+fn hash(key: &SessionKey) -> String {
+    Sha256::digest(key.as_ref().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The admin a session's values name ("" before login).
+fn admin_of(state: &HashMap<String, String>) -> String {
+    state
+        .get(ADMIN_KEY)
+        .and_then(|v| serde_json::from_str::<String>(v).ok())
+        .unwrap_or_default()
+}
+
+impl SessionStore for DbSessionStore {
+    async fn load(&self, key: &SessionKey) -> Result<Option<HashMap<String, String>>, LoadError> {
+        let (pool, key_hash, lifetime) = (self.pool.clone(), hash(key), self.lifetime.as_secs() as i64);
+        let row = blocking(move || {
+            let mut conn = checkout(&pool)?;
+            let now = now();
+            match queries::find_admin_session(&mut conn, &key_hash, now)? {
+                Some(row) if now - row.created_at < lifetime => Ok(Some(row)),
+                Some(_) => {
+                    queries::delete_admin_session(&mut conn, &key_hash)?;
+                    Ok(None)
+                }
+                None => Ok(None),
+            }
+        })
+        .await
+        .map_err(|e| LoadError::Other(e.into()))?;
+        row.map(|r| serde_json::from_str(&r.state))
+            .transpose()
+            .map_err(|e| LoadError::Deserialization(e.into()))
+    }
+
+    async fn save(&self, state: HashMap<String, String>, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        let key = SessionKey::try_from(crate::tokens::token())
+            .map_err(|e| SaveError::Other(anyhow::anyhow!("{e}")))?;
+        let now = now();
+        let row = AdminSessionRow {
+            key_hash: hash(&key),
+            admin: admin_of(&state),
+            state: serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?,
+            created_at: now,
+            expires_at: now + ttl.whole_seconds(),
+        };
+        let pool = self.pool.clone();
+        blocking(move || queries::insert_admin_session(&mut *checkout(&pool)?, &row))
+            .await
+            .map_err(|e| SaveError::Other(e.into()))?;
+        Ok(key)
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: HashMap<String, String>,
+        ttl: &Duration,
+    ) -> Result<SessionKey, UpdateError> {
+        let json = serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
+        let (pool, key_hash, admin, expires) = (
+            self.pool.clone(),
+            hash(&key),
+            admin_of(&state),
+            now() + ttl.whole_seconds(),
+        );
+        let live = blocking(move || {
+            queries::update_admin_session(
+                &mut *checkout(&pool)?,
+                &key_hash,
+                Some((&admin, &json)),
+                expires,
+                now(),
+            )
+        })
+        .await
+        .map_err(|e| UpdateError::Other(e.into()))?;
+        if live {
+            Ok(key)
+        } else {
+            // Ended meanwhile (logout elsewhere, expiry): a new session,
+            // which must not come back signed in.
+            let mut state = state;
+            state.remove(ADMIN_KEY);
+            self.save(state, ttl).await.map_err(|e| match e {
+                SaveError::Serialization(e) => UpdateError::Serialization(e),
+                SaveError::Other(e) => UpdateError::Other(e),
+            })
+        }
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
+        let (pool, key_hash, expires) = (self.pool.clone(), hash(key), now() + ttl.whole_seconds());
+        blocking(move || {
+            queries::update_admin_session(&mut *checkout(&pool)?, &key_hash, None, expires, now())
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
+        let (pool, key_hash) = (self.pool.clone(), hash(key));
+        blocking(move || queries::delete_admin_session(&mut *checkout(&pool)?, &key_hash)).await?;
+        Ok(())
+    }
+}
