@@ -113,6 +113,11 @@ pub struct Config {
     /// random key is made at start and admin sessions end on restart.
     #[arg(long, env = "CORKBOARD_SESSION_KEY", hide_env_values = true)]
     pub session_key: Option<String>,
+    /// A request body must start within this long and then keep 1 KiB/s,
+    /// or it is answered 408 and its connection closed (e.g. 10s).
+    #[arg(long, env = "CORKBOARD_BODY_TIMEOUT", default_value = "10s",
+          value_parser = parse_body_timeout)]
+    pub body_timeout: Duration,
     /// An admin session with no request for this long ends (e.g. 30m, 2h).
     #[arg(long, env = "CORKBOARD_ADMIN_IDLE_TIMEOUT", default_value = "30m",
           value_parser = parse_session_duration)]
@@ -158,6 +163,15 @@ fn parse_session_duration(s: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(s).map_err(|e| e.to_string())?;
     if d < Duration::from_secs(1) || d > Duration::from_secs(30 * 24 * 3600) {
         return Err("must be between 1s and 30days".into());
+    }
+    Ok(d)
+}
+
+/// A duration of 10 ms to 10 minutes ("10s").
+fn parse_body_timeout(s: &str) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s).map_err(|e| e.to_string())?;
+    if d < Duration::from_millis(10) || d > Duration::from_secs(600) {
+        return Err("must be between 10ms and 10min".into());
     }
     Ok(d)
 }

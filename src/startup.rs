@@ -78,8 +78,12 @@ impl Application {
         }
         let login_limits = web::Data::new(crate::http::admin::LoginLimits::new());
         let session_key = crate::http::admin::session_key(&shared);
+        let body_timeout = shared.config.body_timeout;
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::from_fn(move |req, next| {
+                    crate::http::body_timeout::body_timeout(req, next, body_timeout)
+                }))
                 .wrap(
                     DefaultHeaders::new()
                         .add((

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod api;
 pub mod assets;
+pub mod body_timeout;
 pub mod ops;
 pub mod pages;
 pub mod ws;

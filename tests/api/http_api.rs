@@ -1,5 +1,7 @@
 //! The HTTP API (PROTOCOL.md §1).
 
+use std::time::Duration;
+
 use serde_json::json;
 
 use crate::helpers::*;
@@ -224,4 +226,55 @@ async fn static_dir_serves_a_directory_instead() {
     let (status, _) = app.get_text("/static/css/app.css").await;
     assert_eq!(status, 404, "the built-in files are no longer served");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A body that does not come is answered 408 and its connection closed
+/// (it used to hold the socket for minutes); one that comes in pieces
+/// within the allowance is served.
+#[actix_web::test]
+async fn slow_request_bodies_time_out() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(Backend::Sqlite, |c| c.body_timeout = Duration::from_millis(500)).await;
+    let head = "POST /api/boards HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+
+    let mut stalled = tokio::net::TcpStream::connect(&app.addr).await.expect("connect");
+    stalled
+        .write_all(format!("{head}Content-Length: 100\r\n\r\n").as_bytes())
+        .await
+        .expect("write");
+    let started = std::time::Instant::now();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(5), stalled.read_to_string(&mut answer))
+        .await
+        .expect("answered and closed within 5 s")
+        .expect("read");
+    let took = started.elapsed();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("\"code\":\"bad_request\""), "{answer}");
+    assert!(
+        took >= Duration::from_millis(400) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
+
+    let body = r#"{"title":"Arrives in two pieces"}"#;
+    let mut slow = tokio::net::TcpStream::connect(&app.addr).await.expect("connect");
+    slow.write_all(
+        format!(
+            "{head}Content-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .await
+    .expect("write");
+    let (first, rest) = body.split_at(10);
+    slow.write_all(first.as_bytes()).await.expect("write");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    slow.write_all(rest.as_bytes()).await.expect("write");
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(5), slow.read_to_string(&mut answer))
+        .await
+        .expect("answered")
+        .expect("read");
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
 }
