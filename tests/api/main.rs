@@ -6,6 +6,7 @@ mod helpers;
 mod admin;
 mod calls;
 mod durability;
+mod frames;
 mod http_api;
 mod migrations;
 mod websocket;

@@ -167,6 +167,16 @@ impl Parser {
             None => return Err(ProtocolError::Overflow),
         };
 
+        // corkboard's patch (see PATCH.md): refuse a frame whose header
+        // declares more than `max_size` as soon as the header is read, instead
+        // of buffering its payload until it has all arrived. The header stays
+        // in `src` (as for a length with the MSB set), so the error repeats if
+        // the caller parses again; only a frame that is already whole is
+        // skipped, as upstream does below, so that a caller may go on.
+        if length > max_size && src.len() < frame_len {
+            return Err(ProtocolError::Overflow);
+        }
+
         // not enough data
         if src.len() < frame_len {
             let min_length = min(length, max_size);
@@ -395,23 +405,64 @@ mod tests {
         assert_eq!(buf.len(), 10);
     }
 
-    // Pins the accept side of the boundary through `parse`: the largest legal length must be
-    // treated as incomplete, not rejected. Only a 64-bit `usize` can represent it.
+    // Pins the accept side of the boundary: the largest legal length must be read, not rejected.
+    // Only a 64-bit `usize` can represent it.
+    // corkboard's patch (see PATCH.md): `parse` now refuses any declared length above its
+    // `max_size` as soon as the header is read, and cannot wait for this one without reserving
+    // it, so the header is checked through `parse_metadata`.
     #[cfg(target_pointer_width = "64")]
     #[test]
     fn test_parse_accepts_largest_legal_64_bit_length() {
         let mut buf = BytesMut::from(&[0x81u8, 127][..]);
         buf.extend_from_slice(&U64_PAYLOAD_MAX.to_be_bytes());
 
-        // `max_size` is deliberately far below the declared length: an incomplete frame returns
-        // before the size check, so the header is accepted as incomplete. It also keeps the
-        // parser from reserving the declared length, which a large `max_size` would attempt.
         assert!(
-            is_none(&Parser::parse(&mut buf, false, 1024)),
-            "the largest legal 64-bit length must be incomplete, not rejected"
+            matches!(
+                Parser::parse_metadata(&buf, false),
+                Ok(Some((10, true, OpCode::Text, len, None))) if len as u64 == U64_PAYLOAD_MAX
+            ),
+            "the largest legal 64-bit length must be read, not rejected"
         );
-        // The header must stay buffered while the payload is awaited.
+        // Above `max_size` it is refused, and the header is not consumed.
+        assert!(matches!(
+            Parser::parse(&mut buf, false, 1024),
+            Err(ProtocolError::Overflow)
+        ));
         assert_eq!(buf.len(), 10);
+    }
+
+    // corkboard's patch (see PATCH.md): a header that declares more than `max_size` is refused
+    // at once, before its payload arrives, and the payload is not reserved or awaited.
+    #[test]
+    fn test_parse_refuses_oversized_frame_from_its_header() {
+        // A masked text frame declaring 2^40 bytes, followed by a few of them.
+        let mut buf = BytesMut::from(&[0x81u8, 0x80 | 127][..]);
+        buf.extend_from_slice(&(1u64 << 40).to_be_bytes());
+        buf.extend_from_slice(&[1, 2, 3, 4]); // masking key
+        buf.extend_from_slice(b"abcdefgh");
+
+        assert!(matches!(
+            Parser::parse(&mut buf, true, 65_536),
+            Err(ProtocolError::Overflow)
+        ));
+        // Nothing consumed, nothing reserved for the payload.
+        assert_eq!(buf.len(), 22);
+        assert!(buf.capacity() < 65_536);
+
+        // Likewise with a 16-bit length just over the limit and no payload yet.
+        let mut buf = BytesMut::from(&[0x81u8, 0x80 | 126][..]);
+        buf.extend_from_slice(&1025u16.to_be_bytes());
+        buf.extend_from_slice(&[1, 2, 3, 4]);
+        assert!(matches!(
+            Parser::parse(&mut buf, true, 1024),
+            Err(ProtocolError::Overflow)
+        ));
+
+        // At the limit the frame is still awaited.
+        let mut buf = BytesMut::from(&[0x81u8, 0x80 | 126][..]);
+        buf.extend_from_slice(&1024u16.to_be_bytes());
+        buf.extend_from_slice(&[1, 2, 3, 4]);
+        assert!(is_none(&Parser::parse(&mut buf, true, 1024)));
     }
 
     // The most-significant-bit rule itself, on every target. On 32-bit the conversion rejects every

@@ -1,0 +1,178 @@
+//! WebSocket frames the client library would not send: an oversized header.
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use crate::helpers::*;
+
+crate::on_both_backends!(an_oversized_header_is_refused_before_its_payload);
+
+/// A WebSocket over a bare TCP socket, upgraded by hand, so that any bytes
+/// can be written.
+struct RawWs {
+    tcp: TcpStream,
+    /// Read and not yet parsed.
+    buf: Vec<u8>,
+}
+
+/// A frame from the server (never masked, never fragmented here).
+#[derive(Debug)]
+struct ServerFrame {
+    opcode: u8,
+    payload: Vec<u8>,
+}
+
+impl RawWs {
+    /// Upgrades and reads the welcome.
+    async fn join(app: &TestApp, board: &TestBoard, token: &str) -> RawWs {
+        let mut tcp = TcpStream::connect(&app.addr).await.expect("connect");
+        let request = format!(
+            "GET /ws/boards/{}?token={token}&name=Raw HTTP/1.1\r\nHost: {}\r\n\
+             Upgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            board.id, app.addr
+        );
+        tcp.write_all(request.as_bytes())
+            .await
+            .expect("write the upgrade");
+        let mut buf = Vec::new();
+        let head_end = loop {
+            if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            assert!(
+                read_more(&mut tcp, &mut buf).await,
+                "the server hung up during the upgrade"
+            );
+        };
+        let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
+        assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+        buf.drain(..head_end);
+        let mut ws = RawWs { tcp, buf };
+        let welcome = loop {
+            let f = next_frame(&mut ws.tcp, &mut ws.buf).await.expect("a frame");
+            if f.opcode == 0x1 {
+                break serde_json::from_slice::<Value>(&f.payload).expect("JSON frame");
+            }
+        };
+        assert_eq!(welcome["type"], "welcome", "{welcome}");
+        ws
+    }
+}
+
+/// Reads more into `buf`; false at the end of the stream or on a reset.
+async fn read_more(rd: &mut (impl AsyncRead + Unpin), buf: &mut Vec<u8>) -> bool {
+    let mut chunk = [0u8; 4096];
+    match tokio::time::timeout(WAIT, rd.read(&mut chunk))
+        .await
+        .expect("data or the end within the wait")
+    {
+        Ok(0) | Err(_) => false,
+        Ok(n) => {
+            buf.extend_from_slice(&chunk[..n]);
+            true
+        }
+    }
+}
+
+/// The next frame, or None when the stream ends (or is reset) first.
+async fn next_frame(rd: &mut (impl AsyncRead + Unpin), buf: &mut Vec<u8>) -> Option<ServerFrame> {
+    loop {
+        if let Some((frame, used)) = parse_server_frame(buf) {
+            buf.drain(..used);
+            return Some(frame);
+        }
+        if !read_more(rd, buf).await {
+            return None;
+        }
+    }
+}
+
+/// Reads to the close frame; its code (None when the stream ends first).
+async fn close_code(rd: &mut (impl AsyncRead + Unpin), buf: &mut Vec<u8>) -> Option<u16> {
+    loop {
+        let f = next_frame(rd, buf).await?;
+        if f.opcode == 0x8 {
+            return f.payload.get(..2).map(|c| u16::from_be_bytes([c[0], c[1]]));
+        }
+    }
+}
+
+/// One unmasked server frame at the start of `buf`, and its length.
+fn parse_server_frame(buf: &[u8]) -> Option<(ServerFrame, usize)> {
+    let (&b0, &b1) = (buf.first()?, buf.get(1)?);
+    assert_eq!(b1 & 0x80, 0, "a server frame is not masked");
+    let (len, at) = match b1 & 0x7f {
+        126 => (u16::from_be_bytes(buf.get(2..4)?.try_into().ok()?) as usize, 4),
+        127 => (u64::from_be_bytes(buf.get(2..10)?.try_into().ok()?) as usize, 10),
+        n => (n as usize, 2),
+    };
+    let payload = buf.get(at..at + len)?.to_vec();
+    Some((
+        ServerFrame {
+            opcode: b0 & 0x0f,
+            payload,
+        },
+        at + len,
+    ))
+}
+
+/// A header that declares far more than the frame limit is refused as soon as
+/// it arrives: close 1009 at once, and the payload that follows is neither
+/// kept nor read for long. A view token suffices.
+async fn an_oversized_header_is_refused_before_its_payload(backend: Backend) {
+    // the default limit (64 KiB) and heartbeat (15 s), so that only the
+    // refusal can close within the test
+    let app = spawn_app(backend).await;
+    let b = app.board("B").await;
+    let RawWs { tcp, mut buf } = RawWs::join(&app, &b, &b.view).await;
+    let (mut rd, mut wr) = tcp.into_split();
+
+    // a masked text frame declaring 2^40 bytes, then payload for up to 5 s
+    let mut header = vec![0x81, 0x80 | 127];
+    header.extend_from_slice(&(1u64 << 40).to_be_bytes());
+    header.extend_from_slice(&[1, 2, 3, 4]);
+    let started = Instant::now();
+    wr.write_all(&header).await.expect("write the header");
+    let writer = actix_web::rt::spawn(async move {
+        let chunk = vec![b'x'; 64 * 1024];
+        let mut sent = 0usize;
+        // about 12 MiB/s, at most 64 MiB, so that a server that buffers it
+        // all (or a test that runs long) stays small
+        while started.elapsed() < Duration::from_secs(5) && sent < 64 << 20 {
+            if wr.write_all(&chunk).await.is_err() {
+                return (sent, Some(started.elapsed()));
+            }
+            sent += chunk.len();
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        (sent, None)
+    });
+
+    let code = close_code(&mut rd, &mut buf).await;
+    let closed_after = started.elapsed();
+    assert!(
+        code == Some(1009) && closed_after < Duration::from_secs(1),
+        "closed {code:?} after {closed_after:?}"
+    );
+    // then the connection ends: end of stream (or a reset) on the read side
+    while read_more(&mut rd, &mut buf).await {
+        buf.clear();
+    }
+    let ended_after = started.elapsed();
+    assert!(
+        ended_after < Duration::from_secs(3),
+        "the connection ended after {ended_after:?}"
+    );
+    // and writing the payload fails soon: the server stopped reading it
+    let (sent, failed_after) = writer.await.expect("the writer");
+    let failed_after = failed_after
+        .unwrap_or_else(|| panic!("the server kept reading: {sent} bytes written without an error"));
+    assert!(
+        failed_after < Duration::from_secs(4),
+        "writes failed only after {failed_after:?} ({sent} bytes)"
+    );
+}
