@@ -314,6 +314,17 @@ impl Session {
     }
 }
 
+/// Whether a stream error is a text frame that is not UTF-8. actix-web-actors
+/// decodes each text frame into a `ByteString` (`WsStream::poll_next`) and
+/// reports a `Utf8Error` as an `Io` error of kind `Other` with only the
+/// error's message ("invalid utf-8 sequence of…", "incomplete utf-8 byte
+/// sequence…"); none of the other errors it or the codec reports says
+/// "utf-8". tests/api/frames.rs pins this.
+fn is_invalid_utf8(e: &ws::ProtocolError) -> bool {
+    matches!(e, ws::ProtocolError::Io(io)
+        if io.kind() == std::io::ErrorKind::Other && io.to_string().contains("utf-8"))
+}
+
 /// Just the `ref` of a message, for replies to frames that are refused
 /// before they are parsed in full.
 #[derive(Deserialize)]
@@ -372,6 +383,7 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for Session {
                 ctx.stop();
             }
             Err(ws::ProtocolError::Overflow) => Self::close(ctx, 1009, "frame too large"),
+            Err(e) if is_invalid_utf8(&e) => Self::close(ctx, 1007, "text is not UTF-8"),
             Err(e) => {
                 log::info!("session {}: protocol error: {e}", self.id);
                 Self::close(ctx, 1002, "protocol error");

@@ -1,14 +1,21 @@
-//! WebSocket frames the client library would not send: an oversized header.
+//! WebSocket frames the client library would not send: an oversized header,
+//! invalid UTF-8.
 
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::*;
 
-crate::on_both_backends!(an_oversized_header_is_refused_before_its_payload);
+crate::on_both_backends!(
+    an_oversized_header_is_refused_before_its_payload,
+    invalid_utf8_text_closes_1007,
+);
 
 /// A WebSocket over a bare TCP socket, upgraded by hand, so that any bytes
 /// can be written.
@@ -120,6 +127,26 @@ fn parse_server_frame(buf: &[u8]) -> Option<(ServerFrame, usize)> {
     ))
 }
 
+/// A masked client frame.
+fn client_frame(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
+    let mask = [0x37, 0xfa, 0x21, 0x3d];
+    let mut f = vec![if fin { 0x80 } else { 0 } | opcode];
+    match payload.len() {
+        n if n < 126 => f.push(0x80 | n as u8),
+        n if n <= 0xffff => {
+            f.push(0x80 | 126);
+            f.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+        n => {
+            f.push(0x80 | 127);
+            f.extend_from_slice(&(n as u64).to_be_bytes());
+        }
+    }
+    f.extend_from_slice(&mask);
+    f.extend(payload.iter().enumerate().map(|(i, b)| b ^ mask[i % 4]));
+    f
+}
+
 /// A header that declares far more than the frame limit is refused as soon as
 /// it arrives: close 1009 at once, and the payload that follows is neither
 /// kept nor read for long. A view token suffices.
@@ -175,4 +202,40 @@ async fn an_oversized_header_is_refused_before_its_payload(backend: Backend) {
         failed_after < Duration::from_secs(4),
         "writes failed only after {failed_after:?} ({sent} bytes)"
     );
+}
+
+/// A text frame that is not UTF-8 closes with 1007 (docs/protocol.md), in
+/// one frame as across continuation frames.
+async fn invalid_utf8_text_closes_1007(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let b = app.board("B").await;
+
+    let RawWs { mut tcp, mut buf } = RawWs::join(&app, &b, &b.edit).await;
+    let bad = b"{\"type\":\"ping\",\"x\":\"\xff\xfe\"}";
+    tcp.write_all(&client_frame(true, 0x1, bad)).await.expect("write");
+    assert_eq!(close_code(&mut tcp, &mut buf).await, Some(1007));
+
+    // the same with tungstenite's raw frame, and split over two frames
+    let (mut a, _) = app.join(&b, &b.edit, "A").await;
+    a.send_raw(Message::Frame(Frame::message(
+        bad.to_vec(),
+        OpCode::Data(Data::Text),
+        true,
+    )))
+    .await;
+    assert_eq!(a.closed().await, Some(1007));
+    let (mut a, _) = app.join(&b, &b.edit, "A").await;
+    a.send_raw(Message::Frame(Frame::message(
+        bad[..20].to_vec(),
+        OpCode::Data(Data::Text),
+        false,
+    )))
+    .await;
+    a.send_raw(Message::Frame(Frame::message(
+        bad[20..].to_vec(),
+        OpCode::Data(Data::Continue),
+        true,
+    )))
+    .await;
+    assert_eq!(a.closed().await, Some(1007));
 }
