@@ -8,7 +8,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::protocol::{EventBody, NewSticker, Op, Patch, Sticker};
+use crate::protocol::{Event, EventBody, NewSticker, Op, Patch, Sticker};
 
 /// Coordinates and sizes lie within ±`COORD_MAX`.
 pub const COORD_MAX: f64 = 1e7;
@@ -232,6 +232,64 @@ pub fn apply_patch(s: &mut Sticker, p: &Patch) {
     if let Some(t) = &p.text {
         s.text.clone_from(t);
     }
+}
+
+/// Applies a stored event as the live board would have made it: the op
+/// it records must pass the live rules and make exactly this event, by a
+/// plausible author at an RFC 3339 time. How an imported log is checked,
+/// so that a file can hold nothing a live board could not.
+pub fn replay(state: &mut BoardState, event: &Event, limits: &Limits) -> Result<()> {
+    let seq = event.seq;
+    let fail = |why: String| Error::bad(format!("event {seq}: {why}"));
+    if seq != state.seq + 1 {
+        return Err(fail(format!("out of sequence (expected {})", state.seq + 1)));
+    }
+    check_time(&event.at).map_err(|e| fail(e.to_string()))?;
+    let by = &event.by;
+    let name_ok = !by.name.trim().is_empty() && by.name.chars().count() <= NAME_MAX_CHARS;
+    if !name_ok || by.session.is_empty() || by.session.len() > NAME_MAX_CHARS {
+        return Err(fail("its author is not a member's session and name".into()));
+    }
+    let op = match &event.event {
+        EventBody::StickerCreated { sticker: s } => Op::CreateSticker(NewSticker {
+            id: Some(s.id),
+            x: s.x,
+            y: s.y,
+            w: s.w,
+            h: s.h,
+            z: Some(s.z),
+            color: s.color.clone(),
+            text: s.text.clone(),
+        }),
+        EventBody::StickerUpdated { id, patch, version } => Op::UpdateSticker {
+            id: *id,
+            patch: patch.clone(),
+            if_version: Some(version.checked_sub(1).ok_or_else(|| fail("bad version".into()))?),
+        },
+        EventBody::StickerDeleted { id } => Op::DeleteSticker(*id),
+        EventBody::Chat { text, .. } => Op::Chat(text.clone()),
+        EventBody::BoardRenamed { title } => Op::Rename(title.clone()),
+    };
+    let applied = state
+        .apply(&op, &event.at, limits)
+        .map_err(|e| fail(e.public_message()))?;
+    let same = match (&applied.body, &event.event) {
+        // a chat's id is made by the board
+        (EventBody::Chat { text: a, .. }, EventBody::Chat { text: b, .. }) => a == b,
+        (made, given) => made == given,
+    };
+    if same {
+        Ok(())
+    } else {
+        Err(fail("not what a board makes of its op".into()))
+    }
+}
+
+/// An RFC 3339 time in UTC, as the server writes them.
+pub fn check_time(at: &str) -> Result<()> {
+    humantime::parse_rfc3339(at)
+        .map(|_| ())
+        .map_err(|_| Error::bad(format!("{at:?} is not an RFC 3339 UTC time")))
 }
 
 /// Folds one stored event into a state: what a client does with the log.

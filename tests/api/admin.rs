@@ -17,6 +17,8 @@ crate::on_both_backends!(
     cli_manages_admins,
     sessions_end_on_logout_deletion_and_expiry,
     wrong_passwords_from_elsewhere_do_not_lock_the_admin_out,
+    imports_hold_to_the_live_rules,
+    a_busy_board_exports_and_imports_back,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -841,5 +843,168 @@ async fn wrong_passwords_from_elsewhere_do_not_lock_the_admin_out(backend: Backe
     assert!(
         answer.to_ascii_lowercase().contains("location: /admin\r\n"),
         "{answer}"
+    );
+}
+
+/// A valid export of one sticker made, updated and chatted about.
+fn small_export() -> Value {
+    let at = "2026-12-01T10:00:00.000Z";
+    let by = json!({ "session": "s-abc", "name": "Ada" });
+    let id = "0b0e7f0e-4c1d-4a63-9d5e-8f0b1d7e2a11";
+    let sticker = json!({ "id": id, "x": 10.0, "y": 20.0, "w": 100.0, "h": 80.0, "z": 0.0,
+        "color": "#ffcc00", "text": "hello", "version": 1, "updated_at": at });
+    let mut after = sticker.clone();
+    after["text"] = json!("hello again");
+    after["version"] = json!(2);
+    json!({
+        "format": "corkboard-board-v1",
+        "title": "Imported",
+        "initial_title": "Imported",
+        "created_at": at,
+        "seq": 3,
+        "stickers": [after],
+        "events": [
+            { "seq": 1, "at": at, "by": by, "event": { "kind": "sticker.created", "sticker": sticker } },
+            { "seq": 2, "at": at, "by": by, "event": { "kind": "sticker.updated", "id": id,
+                "patch": { "text": "hello again" }, "version": 2 } },
+            { "seq": 3, "at": at, "by": by, "event": { "kind": "chat",
+                "id": "1b0e7f0e-4c1d-4a63-9d5e-8f0b1d7e2a11", "text": "hi" } },
+        ],
+    })
+}
+
+/// A crafted export is checked with the live rules: nothing a live board
+/// would refuse gets in by import.
+async fn imports_hold_to_the_live_rules(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut admin, _) = AdminClient::signed_in(&app).await;
+    let csrf = admin.get("/admin/boards").await.csrf();
+    let good = small_export();
+    let res = admin.post_file("/admin/import", &csrf, &good.to_string()).await;
+    assert_eq!(res.status, 303, "{}", res.body);
+
+    type Craft = fn(&mut Value);
+    let crafted: [(&str, Craft); 11] = [
+        ("long text", |f| {
+            let long = "x".repeat(100_000);
+            f["events"][0]["event"]["sticker"]["text"] = json!(long);
+            f["stickers"][0]["text"] = json!(long);
+        }),
+        ("x = 1e300", |f| {
+            f["events"][0]["event"]["sticker"]["x"] = json!(1e300)
+        }),
+        ("w = -5", |f| {
+            f["events"][0]["event"]["sticker"]["w"] = json!(-5.0)
+        }),
+        ("javascript colour", |f| {
+            f["events"][0]["event"]["sticker"]["color"] = json!("javascript:alert(1)")
+        }),
+        ("version -7", |f| {
+            f["events"][1]["event"]["version"] = json!(-7);
+            f["stickers"][0]["version"] = json!(-7);
+        }),
+        ("version i64::MAX", |f| {
+            f["events"][1]["event"]["version"] = json!(i64::MAX);
+            f["stickers"][0]["version"] = json!(i64::MAX);
+        }),
+        ("created at version 5", |f| {
+            f["events"][0]["event"]["sticker"]["version"] = json!(5)
+        }),
+        ("a time that is not RFC 3339", |f| {
+            f["events"][2]["at"] = json!("yesterday")
+        }),
+        ("created_at not RFC 3339", |f| {
+            f["created_at"] = json!("3 Dec 2026")
+        }),
+        ("an empty chat", |f| {
+            f["events"][2]["event"]["text"] = json!("   ")
+        }),
+        ("an author without a name", |f| {
+            f["events"][0]["by"]["name"] = json!("")
+        }),
+    ];
+    for (what, craft) in crafted {
+        let mut file = good.clone();
+        craft(&mut file);
+        let res = admin.post_file("/admin/import", &csrf, &file.to_string()).await;
+        assert!(
+            matches!(res.status, 400 | 413),
+            "{what}: {} {}",
+            res.status,
+            res.body
+        );
+        assert!(res.body.contains("<h1"), "{what}: an error page: {}", res.body);
+    }
+    let boards = queries::board_summaries(
+        &mut db::checkout(&db::connect(&app.db_url, 2).expect("connect").1).expect("conn"),
+        "",
+        1,
+        50,
+    )
+    .expect("list");
+    assert_eq!(boards.total, 1, "only the good file made a board");
+}
+
+/// The export of a busy board (thousands of events, several MiB) imports
+/// back as the same board; a file over the limit is refused in words.
+async fn a_busy_board_exports_and_imports_back(backend: Backend) {
+    let app = spawn_app_with(backend, |c| {
+        c.rate_per_s = 100_000;
+        c.rate_burst = 100_000;
+    })
+    .await;
+    let (mut admin, _) = AdminClient::signed_in(&app).await;
+    let b = app.board("Busy").await;
+    let (mut c, _) = app.join(&b, &b.edit, "Ada").await;
+    let text = "A long note about the sprint. ".repeat(60);
+    let n = 2500;
+    // in rounds, reading as we go: a member that does not read is cut
+    for round in 0..n / 50 {
+        for r in round * 50..(round + 1) * 50 {
+            c.send(json!({ "type": "sticker.create", "ref": r,
+                "sticker": { "x": r, "y": 20, "w": 100, "h": 80, "color": "#ffcc00", "text": text } }))
+                .await;
+        }
+        let mut acked = 0;
+        while acked < 50 {
+            let m = c.recv().await;
+            if m["type"] == "reply" {
+                assert_eq!(m["ok"], true, "{m}");
+                acked += 1;
+            }
+        }
+    }
+    let export = admin.get(&format!("/admin/boards/{}/export", b.id)).await;
+    assert_eq!(export.status, 200);
+    assert!(
+        export.body.len() > 5 << 20,
+        "a big file: {} bytes",
+        export.body.len()
+    );
+    let csrf = admin.get("/admin/boards").await.csrf();
+    let res = admin.post_file("/admin/import", &csrf, &export.body).await;
+    assert_eq!(res.status, 303, "{}", &res.body[..res.body.len().min(500)]);
+    let new_path = res.location.expect("location");
+    let new_id = new_path
+        .trim_start_matches("/admin/boards/")
+        .trim_end_matches("?done=imported");
+    let again = admin.get(&format!("/admin/boards/{new_id}/export")).await;
+    let (a, b): (Value, Value) = (
+        serde_json::from_str(&export.body).expect("JSON"),
+        serde_json::from_str(&again.body).expect("JSON"),
+    );
+    assert_eq!(a["events"].as_array().map(Vec::len), Some(n as usize));
+    for key in ["title", "seq", "stickers", "events", "created_at"] {
+        assert_eq!(a[key], b[key], "{key} round-trips");
+    }
+
+    // over 64 MiB: refused with a page that says so
+    let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(65 << 20));
+    let res = admin.post_file("/admin/import", &csrf, &huge).await;
+    assert_eq!(res.status, 413);
+    assert!(
+        res.body.contains("over 64 MiB"),
+        "{}",
+        &res.body[..res.body.len().min(500)]
     );
 }

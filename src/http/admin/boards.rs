@@ -396,62 +396,104 @@ pub async fn export(
         .json(export))
 }
 
-/// The import form: a file of the export format.
+/// The largest export file an import takes.
+pub const IMPORT_MAX_BYTES: usize = 64 * 1024 * 1024;
+
+/// The import form: a file of the export format. Its limits are set on
+/// the admin scope (`import_config`), where the refusal is made.
 #[derive(MultipartForm)]
 pub struct ImportForm {
-    #[multipart(limit = "64MiB")]
     file: FileBytes,
     csrf_token: Option<Text<String>>,
 }
 
+/// The multipart limits of the import: the whole file in memory, up to
+/// `IMPORT_MAX_BYTES` (the crate's default keeps 2 MiB in memory).
+pub fn import_config() -> actix_multipart::form::MultipartFormConfig {
+    actix_multipart::form::MultipartFormConfig::default()
+        .total_limit(IMPORT_MAX_BYTES + 64 * 1024)
+        .memory_limit(IMPORT_MAX_BYTES)
+        .error_handler(|e, _| {
+            let err = match e {
+                actix_multipart::MultipartError::Payload(actix_web::error::PayloadError::Overflow) => {
+                    Error::TooLarge(format!("the file is over {} MiB", IMPORT_MAX_BYTES >> 20))
+                }
+                other => Error::bad(format!("not a file upload: {other}")),
+            };
+            Refusal::Failed(err).into()
+        })
+}
+
+/// A board from an export file, checked as a live board would have made
+/// it: every event replayed through the live rules, the stickers and the
+/// title the fold of the log.
+fn board_from_export(
+    data: &[u8],
+    limits: &crate::board::Limits,
+) -> Result<(BoardRow, Vec<Event>, Vec<Sticker>), Error> {
+    let file: Export =
+        serde_json::from_slice(data).map_err(|e| Error::bad(format!("not a board export: {e}")))?;
+    if file.format != EXPORT_FORMAT {
+        return Err(Error::bad(format!("unknown export format {:?}", file.format)));
+    }
+    crate::board::check_time(&file.created_at)?;
+    let initial_title = crate::board::validate_title(&file.initial_title)?;
+    if initial_title != file.initial_title {
+        return Err(Error::bad("the initial title has spaces around it"));
+    }
+    let mut state = BoardState {
+        title: initial_title.clone(),
+        ..BoardState::default()
+    };
+    for e in &file.events {
+        crate::board::replay(&mut state, e, limits)?;
+    }
+    if file.seq != state.seq {
+        return Err(Error::bad(format!(
+            "seq is {} but the log ends at {}",
+            file.seq, state.seq
+        )));
+    }
+    let mut folded: Vec<Sticker> = state.stickers.into_values().collect();
+    folded.sort_by_key(|s| s.id);
+    let mut given = file.stickers;
+    given.sort_by_key(|s| s.id);
+    if folded != given {
+        return Err(Error::bad("the stickers are not the fold of the events"));
+    }
+    if state.title != file.title {
+        return Err(Error::bad("the title is not the fold of the events"));
+    }
+    let row = BoardRow {
+        id: crate::tokens::board_id(),
+        title: state.title,
+        initial_title,
+        edit_token: crate::tokens::token(),
+        view_token: crate::tokens::token(),
+        seq: state.seq,
+        updated_at: file.events.last().map_or(&file.created_at, |e| &e.at).clone(),
+        created_at: file.created_at,
+    };
+    Ok((row, file.events, folded))
+}
+
+/// Imports an export file as a new board with new links. The parse and
+/// the replay run off the async threads (boards share those).
 #[post("/import")]
 pub async fn import(
     session: Session,
     MultipartForm(form): MultipartForm<ImportForm>,
     pool: web::Data<Pool>,
+    shared: web::Data<std::sync::Arc<crate::state::Shared>>,
 ) -> Result<HttpResponse, Refusal> {
     let admin = authorized_post(&session, form.csrf_token.as_ref().map(|t| t.as_str()))?;
-    let file: Export = serde_json::from_slice(&form.file.data)
-        .map_err(|e| Error::bad(format!("not a board export: {e}")))?;
-    if file.format != EXPORT_FORMAT {
-        return Err(Error::bad(format!("unknown export format {:?}", file.format)).into());
-    }
-    // the log is the truth: it must be whole and fold into the stickers given
-    let mut state = BoardState {
-        title: file.initial_title.clone(),
-        ..BoardState::default()
-    };
-    for (i, e) in file.events.iter().enumerate() {
-        if e.seq != i as i64 + 1 {
-            return Err(Error::bad(format!("event {} is out of sequence", e.seq)).into());
-        }
-        fold(&mut state, e.seq, &e.at, &e.event);
-    }
-    let mut folded: Vec<Sticker> = state.stickers.into_values().collect();
-    folded.sort_by_key(|s| s.id);
-    let mut given = file.stickers.clone();
-    given.sort_by_key(|s| s.id);
-    if folded != given {
-        return Err(Error::bad("the stickers are not the fold of the events").into());
-    }
-    if state.title != file.title {
-        return Err(Error::bad("the title is not the fold of the events").into());
-    }
-    let row = BoardRow {
-        id: crate::tokens::board_id(),
-        title: crate::board::validate_title(&file.title)?,
-        initial_title: crate::board::validate_title(&file.initial_title)?,
-        edit_token: crate::tokens::token(),
-        view_token: crate::tokens::token(),
-        created_at: file.created_at.clone(),
-        seq: file.events.last().map_or(0, |e| e.seq),
-        updated_at: file.events.last().map_or(&file.created_at, |e| &e.at).clone(),
-    };
-    let (pool, new_row) = (pool.get_ref().clone(), row.clone());
-    crate::http::blocking(move || {
-        queries::import_board(&mut *checkout(&pool)?, &new_row, &file.events, &folded)
+    let (pool, limits, data) = (pool.get_ref().clone(), shared.limits, form.file.data);
+    let id = crate::http::blocking(move || {
+        let (row, events, stickers) = board_from_export(&data, &limits)?;
+        queries::import_board(&mut *checkout(&pool)?, &row, &events, &stickers)?;
+        Ok(row.id)
     })
     .await?;
-    log::info!("admin {admin} imported board {}", row.id);
-    Ok(see_other(&format!("/admin/boards/{}?done=imported", row.id)))
+    log::info!("admin {admin} imported board {id}");
+    Ok(see_other(&format!("/admin/boards/{id}?done=imported")))
 }

@@ -351,6 +351,7 @@ pub fn scope(
 > {
     web::scope("/admin")
         .wrap(session_middleware(key, pool, config))
+        .app_data(boards::import_config())
         .service(login_page)
         .service(login)
         .service(logout)
