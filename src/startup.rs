@@ -189,32 +189,94 @@ pub async fn shutdown_on_signal(shutdown: Shutdown) {
     shutdown.run().await;
 }
 
-/// The request line with every `token` query value replaced by `…`.
+/// The request line as logged: every value the server would take as a
+/// token (`token`, however it is percent-encoded or cased) and anything
+/// else that looks like one (a long run of base64url, in the path or the
+/// query) is replaced by `…`.
 fn redacted_request_line(uri: &actix_web::http::Uri) -> String {
+    let path: Vec<String> = uri
+        .path()
+        .split('/')
+        .map(|seg| {
+            if looks_like_token(&decoded(seg)) {
+                "…".to_owned()
+            } else {
+                seg.to_owned()
+            }
+        })
+        .collect();
+    let path = path.join("/");
     let Some(query) = uri.query() else {
-        return uri.path().to_owned();
+        return path;
     };
     let query: Vec<String> = query
         .split('&')
-        .map(|kv| match kv.split_once('=') {
-            Some((k, _)) if k == "token" => format!("{k}=…"),
-            _ => kv.to_owned(),
+        .map(|kv| {
+            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+            let (key, value) = (decoded(k).to_ascii_lowercase(), decoded(v));
+            if looks_like_token(&key) {
+                "…".to_owned()
+            } else if key.contains("tok") || looks_like_token(&value) {
+                format!("{k}=…")
+            } else {
+                kv.to_owned()
+            }
         })
         .collect();
-    format!("{}?{}", uri.path(), query.join("&"))
+    format!("{path}?{}", query.join("&"))
+}
+
+/// A query or path part percent-decoded as the server's extractors do.
+fn decoded(part: &str) -> String {
+    form_urlencoded::parse(part.as_bytes())
+        .next()
+        .map(|(k, _)| k.into_owned())
+        .unwrap_or_default()
+}
+
+/// Tokens are 32 chars of base64url; a shorter run of 20 or more (a
+/// token cut short, or one of another system) is hidden as well. Board
+/// ids (16) and session ids stay readable.
+fn looks_like_token(s: &str) -> bool {
+    s.len() >= 20
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 #[cfg(test)]
 mod tests {
     use super::redacted_request_line;
 
+    fn line(uri: &str) -> String {
+        redacted_request_line(&uri.parse().unwrap())
+    }
+
     #[test]
     fn request_logs_never_show_a_token() {
-        let uri = "/ws/boards/abc?token=SECRET&name=Ada&since=3".parse().unwrap();
-        let line = redacted_request_line(&uri);
-        assert_eq!(line, "/ws/boards/abc?token=…&name=Ada&since=3");
-        assert!(!line.contains("SECRET"));
-        let plain = "/api/boards".parse().unwrap();
-        assert_eq!(redacted_request_line(&plain), "/api/boards");
+        let secret = "AbCdEfGhIjKlMnOpQrStUvWxYz012345";
+        assert_eq!(
+            line(&format!("/ws/boards/abc?token={secret}&name=Ada&since=3")),
+            "/ws/boards/abc?token=…&name=Ada&since=3"
+        );
+        for spelled in [
+            "tok%65n",
+            "TOKEN",
+            "%74%6f%6b%65%6e",
+            "Token",
+            "tokenx",
+            "access_token",
+        ] {
+            let logged = line(&format!("/b/abcdefghijklmnop?{spelled}={secret}x"));
+            assert_eq!(logged, format!("/b/abcdefghijklmnop?{spelled}=…"), "{spelled}");
+        }
+        // a token-like value under another name, or in the path
+        assert!(!line(&format!("/api/boards/abc/events?t={secret}")).contains(secret));
+        assert!(!line(&format!("/b/{secret}")).contains(secret));
+        assert!(!line(&format!("/api/boards/abc?name=x&{secret}")).contains(secret));
+        assert_eq!(line("/api/boards"), "/api/boards");
+        assert_eq!(
+            line("/b/abcdefghijklmnop?name=Ada"),
+            "/b/abcdefghijklmnop?name=Ada"
+        );
     }
 }

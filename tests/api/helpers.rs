@@ -402,8 +402,13 @@ pub async fn start_binary_in(
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
+    // extra_env may set RUST_LOG, and CORKBOARD_TEST_STDERR a file for the log
     for (k, v) in extra_env {
-        cmd.env(k, v);
+        if *k == "CORKBOARD_TEST_STDERR" {
+            cmd.stderr(std::fs::File::create(v).expect("a log file"));
+        } else {
+            cmd.env(k, v);
+        }
     }
     let child = cmd.spawn().expect("start the server binary");
     let http = awc::Client::default();

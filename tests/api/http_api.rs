@@ -278,3 +278,47 @@ async fn slow_request_bodies_time_out() {
         .expect("read");
     assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
 }
+
+/// No spelling of the token parameter gets a token into the log: the API,
+/// the board page and the WebSocket upgrade, accepted or refused.
+#[actix_web::test]
+async fn tokens_never_reach_the_log() {
+    let dir = std::env::temp_dir().join(format!("corkboard-log-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let log = dir.join("server.log");
+    let db = format!("sqlite://{}", dir.join("b.db").display());
+    let log_path = log.to_string_lossy().into_owned();
+    let mut server = start_binary(&db, &[("RUST_LOG", "info"), ("CORKBOARD_TEST_STDERR", &log_path)]).await;
+    let http = awc::Client::default();
+    let b = create_board(&http, &server.addr, "Secret").await;
+    let base = format!("http://{}", server.addr);
+    for (path, want) in [
+        (format!("/api/boards/{}?tok%65n={}", b.id, b.edit), 200),
+        (format!("/b/{}?tok%65n={}", b.id, b.view), 200),
+        (format!("/api/boards/{}?%74oken={}x", b.id, b.edit), 403),
+        (format!("/api/boards/{}?Token={}", b.id, b.edit), 403),
+    ] {
+        let res = http.get(format!("{base}{path}")).send().await.expect("GET");
+        assert_eq!(res.status().as_u16(), want, "{path}");
+    }
+    let (ws, _) = tokio_tungstenite::connect_async(format!(
+        "ws://{}/ws/boards/{}?tok%65n={}&name=Ada",
+        server.addr, b.id, b.edit
+    ))
+    .await
+    .expect("the upgrade takes the encoded name");
+    drop(ws);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    server.child.kill().expect("kill");
+    let _ = server.child.wait();
+    let logged = std::fs::read_to_string(&log).expect("the log");
+    assert!(
+        logged.contains(&format!("/b/{}", b.id)),
+        "requests are logged:\n{logged}"
+    );
+    assert!(logged.contains("/ws/boards/"), "the upgrade is logged:\n{logged}");
+    for secret in [&b.edit, &b.view] {
+        assert!(!logged.contains(secret.as_str()), "a token in the log:\n{logged}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
