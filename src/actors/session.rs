@@ -60,7 +60,16 @@ pub struct Session {
     cursor_sent: Option<Instant>,
     cursor_pending: Option<(f64, f64)>,
     /// A message split over continuation frames, while it arrives.
-    partial: Option<Vec<u8>>,
+    partial: Option<Partial>,
+}
+
+/// A message split over continuation frames.
+enum Partial {
+    /// Its bytes so far.
+    Receiving(Vec<u8>),
+    /// One of its frames was refused by the rate limit: the rest of it is
+    /// dropped as it arrives.
+    Refused,
 }
 
 impl Session {
@@ -123,7 +132,9 @@ impl Session {
         }
     }
 
-    /// The rate check comes before anything else; false when refused.
+    /// The rate check comes before anything else; false when refused. Every
+    /// frame from the client counts (PROTOCOL.md §5): text, each fragment of
+    /// a message, ping and pong.
     fn admit_frame(&mut self, ctx: &mut ws::WebsocketContext<Self>) -> bool {
         let now = Instant::now();
         if self.limiter.check().is_ok() {
@@ -151,15 +162,37 @@ impl Session {
         false
     }
 
+    /// Answers a frame the rate limit refused (`reference` when the frame
+    /// had one), unless the refusal closed the connection.
+    fn refused(reference: Option<&Ref>, ctx: &mut ws::WebsocketContext<Self>) {
+        if ctx.state() == ActorState::Running {
+            let e = Error::RateLimited("too many messages".into());
+            ctx.text(ServerMessage::failed(reference, &e).to_frame());
+        }
+    }
+
+    /// A control frame (ping or pong): counted like any other; true when
+    /// admitted.
+    fn control(&mut self, ctx: &mut ws::WebsocketContext<Self>) -> bool {
+        let admitted = self.admit_frame(ctx);
+        if !admitted {
+            Self::refused(None, ctx);
+        }
+        admitted
+    }
+
     fn text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
         if !self.admit_frame(ctx) {
             let reference = serde_json::from_str::<RefOnly>(text)
                 .ok()
                 .and_then(|r| r.reference);
-            let e = Error::RateLimited("too many messages".into());
-            ctx.text(ServerMessage::failed(reference.as_ref(), &e).to_frame());
-            return;
+            return Self::refused(reference.as_ref(), ctx);
         }
+        self.message(text, ctx);
+    }
+
+    /// A whole message, once admitted.
+    fn message(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
         let value: Value = match serde_json::from_str(text) {
             Ok(v) => v,
             Err(e) => return Self::error_frame(ctx, format!("not JSON: {e}")),
@@ -294,22 +327,38 @@ impl Session {
         if first == Some(false) {
             return Self::close(ctx, 1003, "binary frames are not accepted");
         }
-        let buf = match (first, self.partial.as_mut()) {
-            (Some(_), _) => self.partial.insert(Vec::new()),
-            (None, Some(buf)) => buf,
+        let partial = match (first, self.partial.take()) {
+            (Some(_), _) => Partial::Receiving(Vec::new()),
+            (None, Some(partial)) => partial,
             (None, None) => return Self::close(ctx, 1002, "continuation without a first frame"),
+        };
+        // Each fragment counts; a refused one drops its whole message.
+        let partial = if self.admit_frame(ctx) {
+            partial
+        } else {
+            Self::refused(None, ctx);
+            Partial::Refused
+        };
+        let mut buf = match partial {
+            Partial::Receiving(buf) => buf,
+            Partial::Refused => {
+                if !last {
+                    self.partial = Some(Partial::Refused);
+                }
+                return;
+            }
         };
         buf.extend_from_slice(&chunk);
         if buf.len() > max {
-            self.partial = None;
             return Self::close(ctx, 1009, "message too large");
         }
-        if last {
-            let buf = self.partial.take().unwrap_or_default();
-            match String::from_utf8(buf) {
-                Ok(text) => self.text(&text, ctx),
-                Err(_) => Self::close(ctx, 1007, "text is not UTF-8"),
-            }
+        if !last {
+            self.partial = Some(Partial::Receiving(buf));
+            return;
+        }
+        match String::from_utf8(buf) {
+            Ok(text) => self.message(&text, ctx),
+            Err(_) => Self::close(ctx, 1007, "text is not UTF-8"),
         }
     }
 }
@@ -376,8 +425,15 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for Session {
             Ok(ws::Message::Text(text)) => self.text(&text, ctx),
             Ok(ws::Message::Binary(_)) => Self::close(ctx, 1003, "binary frames are not accepted"),
             Ok(ws::Message::Continuation(item)) => self.continuation(item, ctx),
-            Ok(ws::Message::Ping(p)) => ctx.pong(&p),
-            Ok(ws::Message::Pong(_)) | Ok(ws::Message::Nop) => {}
+            Ok(ws::Message::Ping(p)) => {
+                if self.control(ctx) {
+                    ctx.pong(&p);
+                }
+            }
+            Ok(ws::Message::Pong(_)) => {
+                self.control(ctx);
+            }
+            Ok(ws::Message::Nop) => {}
             Ok(ws::Message::Close(reason)) => {
                 ctx.close(reason);
                 ctx.stop();

@@ -1,9 +1,10 @@
 //! WebSocket frames the client library would not send: an oversized header,
-//! invalid UTF-8.
+//! invalid UTF-8, control frames against the rate limit.
 
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use futures_util::StreamExt;
+use serde_json::{json, Value};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
@@ -15,6 +16,8 @@ use crate::helpers::*;
 crate::on_both_backends!(
     an_oversized_header_is_refused_before_its_payload,
     invalid_utf8_text_closes_1007,
+    pings_and_pongs_count_against_the_rate_limit,
+    every_fragment_counts_against_the_rate_limit,
 );
 
 /// A WebSocket over a bare TCP socket, upgraded by hand, so that any bytes
@@ -238,4 +241,177 @@ async fn invalid_utf8_text_closes_1007(backend: Backend) {
     )))
     .await;
     assert_eq!(a.closed().await, Some(1007));
+}
+
+/// What a client got back for the frames it sent: pongs to its WebSocket
+/// pings, `pong` messages, and `rate_limited` replies with their refs.
+#[derive(Debug, Default)]
+struct Answers {
+    ws_pongs: usize,
+    pongs: Vec<Value>,
+    limited: Vec<Value>,
+}
+
+impl Answers {
+    fn count(&self) -> usize {
+        self.ws_pongs + self.pongs.len() + self.limited.len()
+    }
+}
+
+/// Reads until `n` answers arrived.
+async fn answers(c: &mut Client, n: usize) -> Answers {
+    let mut got = Answers::default();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while got.count() < n {
+        let m = tokio::time::timeout_at(deadline, c.ws.next())
+            .await
+            .unwrap_or_else(|_| panic!("{n} answers within the wait, got {got:?}"))
+            .expect("the socket is open")
+            .expect("no socket error");
+        match m {
+            Message::Pong(_) => got.ws_pongs += 1,
+            Message::Ping(_) => {}
+            Message::Text(t) => {
+                let v: Value = serde_json::from_str(t.as_str()).expect("JSON frame");
+                match v["type"].as_str() {
+                    Some("pong") => got.pongs.push(v["ref"].clone()),
+                    Some("reply") => {
+                        assert_eq!(v["error"]["code"], "rate_limited", "{v}");
+                        got.limited.push(v["ref"].clone());
+                    }
+                    _ => panic!("unexpected {v}"),
+                }
+            }
+            other => panic!("unexpected frame {other:?}"),
+        }
+    }
+    got
+}
+
+/// WebSocket pings and pongs count like text frames (PROTOCOL.md §5: every
+/// frame counts): past the burst a ping gets a `rate_limited` reply (its
+/// `ref` null: a control frame has none) instead of a pong, and ten seconds
+/// of pings close the connection with 1008.
+async fn pings_and_pongs_count_against_the_rate_limit(backend: Backend) {
+    let app = spawn_app_with(backend, |c| {
+        c.rate_per_s = 5;
+        c.rate_burst = 5;
+    })
+    .await;
+    let b = app.board("B").await;
+
+    let (mut a, _) = app.join(&b, &b.edit, "A").await;
+    for i in 0..20u8 {
+        a.send_raw(Message::Ping(vec![i].into())).await;
+    }
+    let got = answers(&mut a, 20).await;
+    assert!((5..=7).contains(&got.ws_pongs), "{got:?}");
+    assert_eq!(got.ws_pongs + got.limited.len(), 20, "{got:?}");
+    assert!(got.limited.iter().all(Value::is_null), "{got:?}");
+    assert!(app.metric("corkboard_rate_limited_total").await >= 13.0);
+
+    // unsolicited pongs use up the burst as well: the text ping after them
+    // is refused, with its ref
+    let (mut p, _) = app.join(&b, &b.edit, "P").await;
+    for _ in 0..10 {
+        p.send_raw(Message::Pong(Vec::new().into())).await;
+    }
+    p.send(json!({ "type": "ping", "ref": 1 })).await;
+    let got = answers(&mut p, 6).await;
+    assert_eq!(got.ws_pongs, 0, "{got:?}");
+    assert!(got.pongs.is_empty(), "{got:?}");
+    assert_eq!(got.limited.len(), 6, "{got:?}");
+    assert_eq!(got.limited.iter().filter(|r| r.is_null()).count(), 5, "{got:?}");
+    assert_eq!(got.limited.last(), Some(&json!(1)), "{got:?}");
+
+    // ten seconds of nothing but pings close the connection with 1008
+    let started = Instant::now();
+    let closed = loop {
+        for _ in 0..10 {
+            if futures_util::SinkExt::send(&mut a.ws, Message::Ping(Vec::new().into()))
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+        let mut closed = None;
+        while let Ok(m) = tokio::time::timeout(Duration::from_millis(100), a.ws.next()).await {
+            match m {
+                Some(Ok(Message::Close(f))) => {
+                    closed = Some(f.map(|f| u16::from(f.code)));
+                    break;
+                }
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => {
+                    closed = Some(None);
+                    break;
+                }
+            }
+        }
+        if let Some(code) = closed {
+            break code;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "not closed for abuse"
+        );
+    };
+    assert_eq!(closed, Some(1008));
+    assert!(started.elapsed() >= Duration::from_secs(9));
+}
+
+/// Each fragment of a message counts: a message in more fragments than the
+/// burst is refused (each refused fragment answered `rate_limited`) and
+/// dropped whole.
+async fn every_fragment_counts_against_the_rate_limit(backend: Backend) {
+    let app = spawn_app_with(backend, |c| {
+        c.rate_per_s = 5;
+        c.rate_burst = 5;
+    })
+    .await;
+    let b = app.board("B").await;
+    let (mut a, _) = app.join(&b, &b.edit, "A").await;
+    let text = json!({ "type": "ping", "ref": 7 }).to_string();
+    // ten fragments: nine of two bytes and the rest
+    let bytes = text.as_bytes();
+    let pieces: Vec<&[u8]> = (0..10)
+        .map(|i| &bytes[i * 2..if i == 9 { bytes.len() } else { i * 2 + 2 }])
+        .collect();
+    for (i, piece) in pieces.iter().enumerate() {
+        let opcode = if i == 0 {
+            OpCode::Data(Data::Text)
+        } else {
+            OpCode::Data(Data::Continue)
+        };
+        a.send_raw(Message::Frame(Frame::message(
+            piece.to_vec(),
+            opcode,
+            i == pieces.len() - 1,
+        )))
+        .await;
+    }
+    let got = answers(&mut a, 5).await;
+    assert!(got.pongs.is_empty(), "{got:?}");
+    assert!(got.limited.iter().all(Value::is_null), "{got:?}");
+    // and nothing else: the message was dropped
+    a.assert_silent(Duration::from_millis(300)).await;
+    // once the limit refills, a message in fewer fragments than the burst
+    // goes through
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let (first, rest) = text.as_bytes().split_at(10);
+    a.send_raw(Message::Frame(Frame::message(
+        first.to_vec(),
+        OpCode::Data(Data::Text),
+        false,
+    )))
+    .await;
+    a.send_raw(Message::Frame(Frame::message(
+        rest.to_vec(),
+        OpCode::Data(Data::Continue),
+        true,
+    )))
+    .await;
+    let got = answers(&mut a, 1).await;
+    assert_eq!(got.pongs, vec![json!(7)], "{got:?}");
 }
