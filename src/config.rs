@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server (the default when no command is given).
-    Serve(Config),
+    Serve(Box<Config>),
     /// Manage admin accounts.
     Admin(AdminArgs),
 }
@@ -193,7 +193,7 @@ impl Config {
     /// with no flags.
     pub fn from_env() -> Self {
         match Cli::parse_from(["corkboard", "serve"]).command {
-            Some(Command::Serve(c)) => c,
+            Some(Command::Serve(c)) => *c,
             _ => unreachable!("serve was given"),
         }
     }
@@ -216,7 +216,7 @@ mod tests {
     fn serve(args: &[&str]) -> Result<super::Config, clap::Error> {
         let argv = ["corkboard", "serve"].iter().chain(args);
         match Cli::try_parse_from(argv)?.command {
-            Some(Command::Serve(c)) => Ok(c),
+            Some(Command::Serve(c)) => Ok(*c),
             other => panic!("serve parsed as {other:?}"),
         }
     }

@@ -7,10 +7,15 @@
 //! Policy:
 //! - Bad input is `BadRequest`, `TooLarge` or `LimitExceeded` with a message
 //!   that says what was wrong; it is never a panic and never `Internal`.
-//! - Database trouble is `Unavailable`: the client may retry. The detail is
-//!   logged at `warn`, the client sees a generic message.
-//! - `Internal` is a bug on our side; its detail is logged at `error` and
-//!   never sent to the client.
+//! - A database that cannot be reached (a lost connection, a pool
+//!   timeout, a busy or full disk) is `DatabaseDown`, and the server's own
+//!   temporary refusals are `Unavailable`: the client may retry (code
+//!   `unavailable`). Any other database error is a bug: `Internal`.
+//! - `Internal` is a bug on our side; its detail is never sent to the
+//!   client.
+//! - An error is logged once, where its reply or response is made
+//!   (`Error::log`), not where it is built: a bug at `error`, an outage at
+//!   `warn`, what a client did wrong at `debug`.
 
 use crate::protocol::Sticker;
 
@@ -44,10 +49,13 @@ pub enum Error {
     /// The connection sends faster than its rate limit.
     #[error("{0}")]
     RateLimited(String),
-    /// The database cannot be reached, or the board holds too many
-    /// unacknowledged ops while it is down.
+    /// The server cannot do it now (shutting down, a board restarting, too
+    /// many unacknowledged ops while the database is down).
     #[error("{0}")]
     Unavailable(String),
+    /// The database cannot be reached; the detail is logged, not shown.
+    #[error("database unavailable")]
+    DatabaseDown(String),
     /// A bug. The detail is logged, not shown.
     #[error("internal error")]
     Internal(String),
@@ -64,7 +72,7 @@ impl Error {
             Error::TooLarge(_) => "too_large",
             Error::LimitExceeded(_) => "limit_exceeded",
             Error::RateLimited(_) => "rate_limited",
-            Error::Unavailable(_) => "unavailable",
+            Error::Unavailable(_) | Error::DatabaseDown(_) => "unavailable",
             Error::Internal(_) => "internal",
         }
     }
@@ -82,15 +90,28 @@ impl Error {
         Error::BadRequest(msg.into())
     }
 
-    /// The database is unreachable; logs the cause.
+    /// The database is unreachable (the cause is kept for the log).
     pub fn unavailable(cause: impl std::fmt::Display) -> Self {
-        log::warn!("database unavailable: {cause}");
-        Error::Unavailable("database unavailable".to_owned())
+        Error::DatabaseDown(cause.to_string())
     }
 
-    /// A bug; logs the cause.
+    /// A bug (the cause is kept for the log).
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        log::error!("internal error: {cause}");
         Error::Internal(cause.to_string())
+    }
+
+    /// Whether trying again later may succeed without a change on our side.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::Unavailable(_) | Error::DatabaseDown(_))
+    }
+
+    /// Logs it: call once, where the reply or response is made.
+    pub fn log(&self) {
+        match self {
+            Error::Internal(detail) => log::error!("internal error: {detail}"),
+            Error::DatabaseDown(detail) => log::warn!("database unavailable: {detail}"),
+            Error::Unavailable(why) => log::info!("unavailable: {why}"),
+            other => log::debug!("refused ({}): {other}", other.code()),
+        }
     }
 }

@@ -12,7 +12,7 @@ async fn main() -> std::process::ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
     let config = match cli.command {
-        Some(Command::Serve(config)) => config,
+        Some(Command::Serve(config)) => *config,
         Some(Command::Admin(args)) => {
             return match corkboard::cli::admin(args) {
                 Ok(out) => {

@@ -167,8 +167,14 @@ impl Session {
     fn refused(reference: Option<&Ref>, ctx: &mut ws::WebsocketContext<Self>) {
         if ctx.state() == ActorState::Running {
             let e = Error::RateLimited("too many messages".into());
-            ctx.text(ServerMessage::failed(reference, &e).to_frame());
+            Self::failed(ctx, reference, &e);
         }
+    }
+
+    /// Replies that a message failed; the one place the session logs it.
+    fn failed(ctx: &mut ws::WebsocketContext<Self>, reference: Option<&Ref>, e: &Error) {
+        e.log();
+        ctx.text(ServerMessage::failed(reference, e).to_frame());
     }
 
     /// A control frame (ping or pong): counted like any other; true when
@@ -183,9 +189,10 @@ impl Session {
 
     fn text(&mut self, text: &str, ctx: &mut ws::WebsocketContext<Self>) {
         if !self.admit_frame(ctx) {
+            // the ref is echoed only if it is a valid one (§5)
             let reference = serde_json::from_str::<RefOnly>(text)
                 .ok()
-                .and_then(|r| r.reference);
+                .and_then(|r| Ref::from_field(r.reference.as_ref()).ok().flatten());
             return Self::refused(reference.as_ref(), ctx);
         }
         self.message(text, ctx);
@@ -205,17 +212,16 @@ impl Session {
         }
         let reference = match Ref::from_field(obj.get("ref")) {
             Ok(r) => r,
-            Err(e) => return ctx.text(ServerMessage::failed(None, &e).to_frame()),
+            Err(e) => return Self::failed(ctx, None, &e),
         };
         match ClientMessage::deserialize(value) {
             Ok(msg) => {
                 if let Err(e) = self.dispatch(msg, reference.clone(), ctx) {
-                    ctx.text(ServerMessage::failed(reference.as_ref(), &e).to_frame());
+                    Self::failed(ctx, reference.as_ref(), &e);
                 }
             }
             Err(e) => {
-                let e = Error::bad(e.to_string());
-                ctx.text(ServerMessage::failed(reference.as_ref(), &e).to_frame());
+                Self::failed(ctx, reference.as_ref(), &Error::bad(e.to_string()));
             }
         }
     }
@@ -379,7 +385,7 @@ fn is_invalid_utf8(e: &ws::ProtocolError) -> bool {
 #[derive(Deserialize)]
 struct RefOnly {
     #[serde(rename = "ref")]
-    reference: Option<Ref>,
+    reference: Option<Value>,
 }
 
 impl Actor for Session {

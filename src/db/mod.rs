@@ -140,14 +140,88 @@ pub fn checkout(pool: &Pool) -> Result<r2d2::PooledConnection<Manager>, Error> {
 }
 
 impl From<diesel::result::Error> for Error {
+    /// Only trouble reaching the database is `DatabaseDown` (the board
+    /// holds its ops and retries); any other error is a bug, and retrying
+    /// it would only hide it.
     fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error as D};
+        use diesel::result::{DatabaseErrorKind as K, Error as D};
         match e {
             D::NotFound => Error::NotFound("not found".into()),
-            D::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            D::DatabaseError(K::UniqueViolation, info) => {
                 Error::internal(format!("unique violation: {}", info.message()))
             }
-            other => Error::unavailable(other),
+            D::DatabaseError(
+                K::ClosedConnection
+                | K::UnableToSendCommand
+                | K::SerializationFailure
+                | K::ReadOnlyTransaction,
+                info,
+            ) => Error::unavailable(info.message()),
+            D::DatabaseError(K::Unknown, info) if is_outage(info.message()) => {
+                Error::unavailable(info.message())
+            }
+            D::BrokenTransactionManager => Error::unavailable(e),
+            D::RollbackErrorOnCommit { commit_error, .. } => Error::from(*commit_error),
+            other => Error::internal(other),
+        }
+    }
+}
+
+/// Errors either backend reports, as text only, when it is busy, out of
+/// disk or cut off: an outage, not a bug.
+fn is_outage(message: &str) -> bool {
+    const OUTAGES: [&str; 8] = [
+        "database is locked",         // SQLite: busy beyond busy_timeout
+        "database table is locked",   // SQLite
+        "disk I/O error",             // SQLite
+        "database or disk is full",   // SQLite
+        "No space left on device",    // Postgres
+        "could not extend file",      // Postgres, disk full
+        "deadlock detected",          // Postgres
+        "canceling statement due to", // Postgres: timeouts, recovery conflicts
+    ];
+    OUTAGES.iter().any(|o| message.contains(o))
+}
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind as K, Error as D};
+
+    use crate::error::Error;
+
+    fn db_error(kind: K, message: &str) -> D {
+        D::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn only_connection_trouble_is_an_outage() {
+        for transient in [
+            db_error(K::ClosedConnection, "server closed the connection unexpectedly"),
+            db_error(K::UnableToSendCommand, "no connection to the server"),
+            db_error(K::Unknown, "database is locked"),
+            db_error(
+                K::Unknown,
+                "could not extend file \"base/1/2\": No space left on device",
+            ),
+            D::BrokenTransactionManager,
+        ] {
+            let e = Error::from(transient);
+            assert!(matches!(e, Error::DatabaseDown(_)), "{e:?}");
+            assert_eq!(e.code(), "unavailable");
+            assert!(e.is_transient());
+        }
+        for bug in [
+            db_error(K::Unknown, "column \"nope\" does not exist"),
+            db_error(K::NotNullViolation, "null value in column"),
+            db_error(K::ForeignKeyViolation, "violates foreign key"),
+            D::DeserializationError("bad".into()),
+            D::QueryBuilderError("bad".into()),
+        ] {
+            let e = Error::from(bug);
+            assert!(matches!(e, Error::Internal(_)), "{e:?}");
+            assert_eq!(e.code(), "internal");
+            assert!(!e.is_transient());
+            assert_eq!(e.public_message(), "internal error", "no detail leaks");
         }
     }
 }

@@ -26,7 +26,7 @@ pub fn error_status(e: &Error) -> StatusCode {
         Error::Conflict { .. } => StatusCode::CONFLICT,
         Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         Error::LimitExceeded(_) | Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-        Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        Error::Unavailable(_) | Error::DatabaseDown(_) => StatusCode::SERVICE_UNAVAILABLE,
         Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -37,20 +37,9 @@ impl ResponseError for Error {
     }
 
     fn error_response(&self) -> HttpResponse {
-        log_error(self);
+        self.log();
         HttpResponse::build(self.status_code())
             .json(json!({ "error": { "code": self.code(), "message": self.public_message() } }))
-    }
-}
-
-/// Logs an error once, where its response is made (the error policy):
-/// a bug at `error` with its detail, an outage at `warn`; what a client
-/// did wrong is the client's to see, at `debug`.
-pub fn log_error(e: &Error) {
-    match e {
-        Error::Internal(detail) => log::error!("internal error: {detail}"),
-        Error::Unavailable(detail) => log::warn!("unavailable: {detail}"),
-        other => log::debug!("refused: {} ({other})", other.code()),
     }
 }
 

@@ -123,7 +123,7 @@ impl PageError {
             Error::LimitExceeded(_) | Error::RateLimited(_) => {
                 ("Too much at once", "Wait a moment and try again.")
             }
-            Error::Unavailable(_) => (
+            Error::Unavailable(_) | Error::DatabaseDown(_) => (
                 "The server cannot do that right now",
                 "Its database is unreachable; try again in a minute.",
             ),
@@ -172,7 +172,7 @@ impl ResponseError for PageError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        super::log_error(&self.error);
+        self.error.log();
         let status = self.status_code();
         let page = ErrorTemplate {
             status: status.as_u16(),

@@ -974,6 +974,8 @@ async fn a_busy_board_exports_and_imports_back(backend: Backend) {
             }
         }
     }
+    // a member that stops reading would miss its heartbeats meanwhile
+    c.close().await;
     let export = admin.get(&format!("/admin/boards/{}/export", b.id)).await;
     assert_eq!(export.status, 200);
     assert!(

@@ -9,6 +9,8 @@ use corkboard::board::{fold, BoardState};
 use corkboard::protocol::Event;
 use serde_json::{json, Value};
 
+use futures_util::StreamExt;
+
 use crate::helpers::*;
 
 crate::on_both_backends!(
@@ -16,7 +18,8 @@ crate::on_both_backends!(
     kill_9_loses_nothing_acknowledged,
     sigterm_flushes_and_closes_with_1001,
     bad_database_url_fails_fast,
-    a_group_commit_naming_a_deleted_board_writes_nothing
+    a_group_commit_naming_a_deleted_board_writes_nothing,
+    a_commit_that_fails_on_a_bug_is_not_retried_as_an_outage
 );
 
 /// A transaction starts at most once per commit window: ops sent right
@@ -361,4 +364,79 @@ async fn a_group_commit_naming_a_deleted_board_writes_nothing(backend: Backend) 
     );
     queries::commit_batches(&mut conn, &[batch(&b.id)]).expect("alone it commits");
     assert_eq!(queries::board_seq(&mut conn, &b.id).expect("seq"), 1);
+}
+
+/// A commit that fails on something other than a lost database (here a
+/// trigger refusing chat rows: a bug, as far as the server can tell) is
+/// not retried forever as if the database were down: the board closes its
+/// members with 1011, nothing is acknowledged, and the reloaded board
+/// works for what it can commit.
+async fn a_commit_that_fails_on_a_bug_is_not_retried_as_an_outage(backend: Backend) {
+    use corkboard::db;
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app(backend).await;
+    let b = app.board("B").await;
+    let (_, pool) = db::connect(&app.db_url, 2).expect("connect");
+    let trigger = match backend {
+        Backend::Sqlite => {
+            "CREATE TRIGGER refuse_chat BEFORE INSERT ON events WHEN NEW.kind = 'chat' \
+             BEGIN SELECT RAISE(ABORT, 'chat refused by the test'); END;"
+        }
+        Backend::Postgres => {
+            "CREATE FUNCTION refuse_chat() RETURNS trigger AS $$ BEGIN \
+             IF NEW.kind = 'chat' THEN RAISE EXCEPTION 'chat refused by the test'; END IF; \
+             RETURN NEW; END $$ LANGUAGE plpgsql; \
+             CREATE TRIGGER refuse_chat BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION refuse_chat();"
+        }
+    };
+    db::checkout(&pool)
+        .expect("conn")
+        .batch_execute(trigger)
+        .expect("trigger");
+    let (mut c, _) = app.join(&b, &b.edit, "A").await;
+    let failures_before = app.metric("corkboard_commit_failures_total").await;
+    c.send(json!({ "type": "chat.send", "ref": 1, "text": "refused" }))
+        .await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let code = loop {
+        match tokio::time::timeout_at(deadline, c.ws.next())
+            .await
+            .expect("closed in time")
+        {
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Close(f))) => {
+                break f.map(|f| u16::from(f.code))
+            }
+            Some(Ok(tokio_tungstenite::tungstenite::Message::Text(t))) => {
+                let v: Value = serde_json::from_str(t.as_str()).expect("JSON");
+                assert_ne!(v["ok"], true, "nothing is acknowledged: {v}");
+            }
+            Some(Ok(_)) => {}
+            other => panic!("no close frame: {other:?}"),
+        }
+    };
+    assert_eq!(code, Some(1011));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let failures = app.metric("corkboard_commit_failures_total").await - failures_before;
+    assert!(
+        failures <= 2.0,
+        "retried as if the database were down: {failures} failed commits"
+    );
+
+    // the board reloads from the database and commits what it can
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut c = loop {
+        if let Ok(mut c) = Client::connect(&app.ws_url(&b.id, &b.edit, "A", None)).await {
+            if c.recv().await["type"] == "welcome" {
+                break c;
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the board did not come back"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(c.request(create_msg("saved"), 2).await["ok"], true);
+    let (_, state) = app.get(&format!("/api/boards/{}?token={}", b.id, b.view)).await;
+    assert_eq!(state["seq"], 1, "only the sticker was committed: {state}");
 }

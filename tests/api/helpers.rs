@@ -81,7 +81,7 @@ pub fn test_config(db_url: &str) -> Config {
         Some(CliCommand::Serve(mut c)) => {
             c.board_idle_ms = 200;
             c.workers = 2;
-            c
+            *c
         }
         _ => unreachable!("serve was given"),
     }

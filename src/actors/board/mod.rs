@@ -311,6 +311,7 @@ impl Board {
     }
 
     fn reply_err(&mut self, session: &str, reference: Option<&Ref>, err: &Error, ctx: &mut Context<Self>) {
+        err.log();
         self.send_to(session, ServerMessage::failed(reference, err).to_frame(), ctx);
     }
 
@@ -863,6 +864,9 @@ impl Handler<Committed> for Board {
         let Ok(live) = self.live() else { return };
         match m.result {
             Ok(upto) => {
+                if live.retry_delay != RETRY_FIRST {
+                    log::info!("board {id}: commits resumed");
+                }
                 live.retry_delay = RETRY_FIRST;
                 let mut done = Vec::new();
                 while live.pending.front().is_some_and(|p| p.seq <= upto) {
@@ -874,15 +878,39 @@ impl Handler<Committed> for Board {
                     self.publish(p, ctx);
                 }
             }
-            Err(e) => {
+            Err(e) if e.is_transient() => {
                 let delay = live.retry_delay;
+                if delay == RETRY_FIRST {
+                    // once per outage, not once per retry
+                    e.log();
+                    log::warn!(
+                        "board {id}: holding {} unacknowledged op(s) until the database is back",
+                        live.pending.len()
+                    );
+                }
                 live.retry_delay = (delay * 2).min(RETRY_MAX);
                 live.retry_scheduled = true;
-                log::warn!(
-                    "board {id}: commit of {} event(s) failed ({e}); retrying in {delay:?}",
+                ctx.run_later(delay, |act, _| act.retry());
+            }
+            Err(e) => {
+                // Not an outage: the same commit would fail the same way.
+                // Nothing pending was acknowledged; the members reconnect to
+                // a board reloaded from the database and resend their ops
+                // (with their op_ids), which a fixed bug then commits.
+                e.log();
+                log::error!(
+                    "board {id}: a commit failed on a bug; dropping {} unacknowledged op(s) and closing the board",
                     live.pending.len()
                 );
-                ctx.run_later(delay, |act, _| act.retry());
+                for slot in live.members.values() {
+                    slot.queue.cut.store(true, std::sync::atomic::Ordering::Relaxed);
+                    slot.addr.do_send(CloseSession {
+                        code: 1011,
+                        reason: "the board could not save; reconnect".into(),
+                    });
+                }
+                live.pending.clear();
+                self.gone(e, ctx);
             }
         }
         self.answer_drain_waiters();
