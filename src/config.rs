@@ -176,13 +176,17 @@ fn parse_body_timeout(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// ICE servers as the welcome sends them: `urls` always an array (a
+/// single URL may be given as a string).
 fn parse_ice_servers(s: &str) -> Result<Value, String> {
-    let v: Value = serde_json::from_str(s).map_err(|e| format!("not JSON: {e}"))?;
-    let list = v.as_array().ok_or("must be a JSON array")?;
+    let mut v: Value = serde_json::from_str(s).map_err(|e| format!("not JSON: {e}"))?;
+    let list = v.as_array_mut().ok_or("must be a JSON array")?;
     for server in list {
-        let urls = server.get("urls").ok_or("each ICE server needs \"urls\"")?;
-        if !(urls.is_string() || urls.is_array()) {
-            return Err("\"urls\" must be a string or an array".into());
+        let urls = server.get_mut("urls").ok_or("each ICE server needs \"urls\"")?;
+        match urls {
+            Value::String(url) => *urls = Value::Array(vec![Value::String(std::mem::take(url))]),
+            Value::Array(list) if list.iter().all(Value::is_string) => {}
+            _ => return Err("\"urls\" must be a string or an array of strings".into()),
         }
     }
     Ok(v)
@@ -234,6 +238,21 @@ mod tests {
         }
         let err = serve(&[flag, "1001"]).expect_err("over the bound");
         assert!(err.to_string().contains("0..=1000"), "{flag}: {err}");
+    }
+
+    #[test]
+    fn ice_server_urls_are_always_an_array() {
+        let c = serve(&[
+            "--ice-servers",
+            r#"[{"urls":"stun:a"},{"urls":["turn:b"],"username":"u"}]"#,
+        ])
+        .expect("valid");
+        assert_eq!(
+            c.ice_servers,
+            serde_json::json!([{"urls":["stun:a"]},{"urls":["turn:b"],"username":"u"}])
+        );
+        assert!(serve(&["--ice-servers", r#"[{"urls":7}]"#]).is_err());
+        assert!(serve(&["--ice-servers", r#"[{"username":"u"}]"#]).is_err());
     }
 
     #[test]

@@ -291,6 +291,21 @@ pub fn stickers_of(conn: &mut DbConnection, id: &str) -> Result<Vec<Sticker>> {
         .collect()
 }
 
+/// A board's row and its stickers as of one commit: read in one
+/// transaction that sees a single snapshot (Postgres' default isolation
+/// would give each statement its own).
+pub fn board_snapshot(conn: &mut DbConnection, id: &str) -> Result<(BoardRow, Vec<Sticker>)> {
+    let postgres = matches!(conn, DbConnection::Postgres(_));
+    conn.transaction(|conn| {
+        if postgres {
+            diesel::sql_query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute(conn)?;
+        }
+        let row = board_row(conn, id)?;
+        let stickers = stickers_of(conn, id)?;
+        Ok((row, stickers))
+    })
+}
+
 /// Events with seq > `after`, oldest first, at most `limit`.
 pub fn events_after(conn: &mut DbConnection, id: &str, after: i64, limit: i64) -> Result<Vec<Event>> {
     events::table

@@ -2,7 +2,7 @@
 
 use actix::Addr;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{authorized_row, blocking, token_of};
@@ -11,6 +11,7 @@ use crate::actors::registry::{Lookup, Registry};
 use crate::db::queries::{self, BoardRow};
 use crate::db::{checkout, Pool};
 use crate::error::Error;
+use crate::protocol::ServerMessage;
 
 /// The body of `POST /api/boards`.
 #[derive(Deserialize)]
@@ -71,13 +72,12 @@ pub async fn get_board(
     let pool = pool.get_ref().clone();
     let snapshot = blocking(move || {
         let mut conn = checkout(&pool)?;
-        let row = authorized_row(&mut conn, &id, &token)?;
-        let seq = queries::board_seq(&mut conn, &id)?;
-        let stickers = queries::stickers_of(&mut conn, &id)?;
+        authorized_row(&mut conn, &id, &token)?;
+        let (row, stickers) = queries::board_snapshot(&mut conn, &id)?;
         Ok(Snapshot {
             id: row.id,
             title: row.title,
-            seq,
+            seq: row.seq,
             stickers,
         })
     })
@@ -85,12 +85,19 @@ pub async fn get_board(
     Ok(HttpResponse::Ok().json(snapshot))
 }
 
-/// `?token=&after=&limit=`
+/// `?token=&after=&limit=` (numbers checked after the board and the
+/// token, as §5 orders the refusals).
 #[derive(Deserialize)]
 pub struct EventsQuery {
     token: Option<String>,
-    after: Option<i64>,
-    limit: Option<i64>,
+    after: Option<String>,
+    limit: Option<String>,
+}
+
+/// `{"events": [...]}`, each event exactly its live `event` frame.
+#[derive(Serialize)]
+struct EventsPage<'a> {
+    events: Vec<ServerMessage<'a>>,
 }
 
 /// The committed events after `after`, in seq order.
@@ -103,17 +110,29 @@ pub async fn get_events(
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     let token = token_of(&req, q.token.as_deref());
-    let after = q.after.unwrap_or(0);
-    let limit = q.limit.unwrap_or(100);
+    let number = |v: &Option<String>, default: i64| match v.as_deref() {
+        None => Some(default),
+        Some(s) => s.trim().parse::<i64>().ok(),
+    };
+    let after = number(&q.after, 0).filter(|n| *n >= 0);
+    let limit = number(&q.limit, 100).filter(|n| *n > 0);
     let pool = pool.get_ref().clone();
     let events = blocking(move || {
         let mut conn = checkout(&pool)?;
         authorized_row(&mut conn, &id, &token)?;
-        if after < 0 || limit <= 0 {
-            return Err(Error::bad("after must be >= 0 and limit > 0"));
-        }
+        let (Some(after), Some(limit)) = (after, limit) else {
+            return Err(Error::bad(
+                "after must be an integer >= 0 and limit an integer > 0",
+            ));
+        };
         queries::events_after(&mut conn, &id, after, limit.min(1000))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(json!({ "events": events })))
+    let bodies: Vec<_> = events.iter().map(|e| e.event.to_raw()).collect();
+    let events = events
+        .iter()
+        .zip(&bodies)
+        .map(|(e, body)| ServerMessage::Event(e.with_body(body)))
+        .collect();
+    Ok(HttpResponse::Ok().json(EventsPage { events }))
 }

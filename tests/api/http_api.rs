@@ -10,7 +10,8 @@ crate::on_both_backends!(
     create_and_read_a_board,
     refusals,
     health_and_metrics,
-    browsers_get_pages_that_explain
+    browsers_get_pages_that_explain,
+    events_over_http_are_the_live_frames
 );
 
 async fn create_and_read_a_board(backend: Backend) {
@@ -321,4 +322,39 @@ async fn tokens_never_reach_the_log() {
         assert!(!logged.contains(secret.as_str()), "a token in the log:\n{logged}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `GET …/events` lists each event exactly as its live `event` frame
+/// (§1 "as in §3"), so a client can compare and replay them as one.
+async fn events_over_http_are_the_live_frames(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let b = app.board("Same").await;
+    let (mut c, _) = app.join(&b, &b.edit, "Ada").await;
+    assert_eq!(c.request(create_msg("one"), 1).await["ok"], true);
+    let live_created = c.recv_type("event").await;
+    assert_eq!(
+        c.request(json!({ "type": "chat.send", "text": "hi" }), 2).await["ok"],
+        true
+    );
+    let live_chat = c.recv_type("event").await;
+    let (status, page) = app
+        .get(&format!("/api/boards/{}/events?token={}", b.id, b.view))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(page, json!({ "events": [live_created, live_chat] }));
+    assert_eq!(page["events"][0]["type"], "event");
+    let (_, one) = app
+        .get(&format!(
+            "/api/boards/{}/events?token={}&after=1&limit=5",
+            b.id, b.view
+        ))
+        .await;
+    assert_eq!(one, json!({ "events": [live_chat] }));
+    // §5's order of refusals: the board, then the token, then the numbers
+    let (status, _) = app.get("/api/boards/nosuchboard/events?token=x&limit=abc").await;
+    assert_eq!(status, 404);
+    let (status, _) = app
+        .get(&format!("/api/boards/{}/events?token=wrong&limit=abc", b.id))
+        .await;
+    assert_eq!(status, 403);
 }
