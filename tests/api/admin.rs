@@ -33,6 +33,8 @@ struct AdminClient {
 struct Page {
     status: u16,
     location: Option<String>,
+    /// The whole `Set-Cookie` header, if any.
+    set_cookie: Option<String>,
     body: String,
 }
 
@@ -63,7 +65,12 @@ impl AdminClient {
             impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
         >,
     ) -> Page {
-        if let Some(c) = res.headers().get("set-cookie").and_then(|v| v.to_str().ok()) {
+        let set_cookie = res
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        if let Some(c) = &set_cookie {
             self.cookie = Some(c.split(';').next().unwrap_or_default().to_owned());
         }
         let location = res
@@ -75,6 +82,7 @@ impl AdminClient {
         Page {
             status: res.status().as_u16(),
             location,
+            set_cookie,
             body: String::from_utf8_lossy(&body).into_owned(),
         }
     }
@@ -738,29 +746,10 @@ async fn sessions_end_on_logout_deletion_and_expiry(backend: Backend) {
     .await;
     create_admin(&app, "root");
     let mut admin = AdminClient::new(&app);
-    let login_page = admin.get("/admin/login").await;
-    let mut res = awc::Client::builder()
-        .disable_redirects()
-        .finish()
-        .post(format!("http://{}/admin/login", app.addr))
-        .insert_header(("Cookie", admin.cookie.clone().expect("cookie")))
-        .send_form(&[
-            ("username", "root"),
-            ("password", PASSWORD),
-            ("csrf_token", &login_page.csrf()),
-        ])
-        .await
-        .expect("login");
-    assert_eq!(res.status().as_u16(), 303);
-    let set_cookie = res
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let _ = res.body().await;
+    let res = admin.login("root", PASSWORD).await;
+    assert_eq!(res.status, 303);
+    let set_cookie = res.set_cookie.expect("a session cookie");
     assert!(set_cookie.contains("Max-Age=2"), "{set_cookie}");
-    admin.cookie = Some(set_cookie.split(';').next().unwrap_or_default().to_owned());
     assert_eq!(admin.get("/admin").await.status, 200);
     tokio::time::sleep(Duration::from_millis(3100)).await;
     assert_eq!(admin.get("/admin").await.status, 303, "idle too long");
