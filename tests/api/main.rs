@@ -5,6 +5,7 @@ mod helpers;
 
 mod admin;
 mod calls;
+mod contract;
 mod durability;
 mod frames;
 mod http_api;

@@ -340,14 +340,16 @@ impl Board {
         };
         if let Some(op_id) = m.op_id {
             if let Some(&seq) = live.op_ids.get(&op_id) {
-                // A retry: answer with the original seq, once it is committed.
+                // A retry: answer with the original seq, once it is
+                // committed; only a message with a ref gets an ok (§3).
+                let Some(r) = &m.reference else {
+                    return Ok(());
+                };
                 if seq <= live.committed.seq {
-                    let frame = ServerMessage::ok(m.reference.as_ref(), Some(seq)).to_frame();
+                    let frame = ServerMessage::ok(Some(r), Some(seq)).to_frame();
                     self.send_to(&m.session, frame, ctx);
-                } else if let Some(r) = &m.reference {
-                    if let Some(p) = live.pending.iter_mut().find(|p| p.seq == seq) {
-                        p.replies.push((m.session.clone(), r.clone()));
-                    }
+                } else if let Some(p) = live.pending.iter_mut().find(|p| p.seq == seq) {
+                    p.replies.push((m.session.clone(), r.clone()));
                 }
                 return Ok(());
             }
