@@ -1,6 +1,21 @@
+// @ts-check
 // A video/audio call inside the board: WebRTC mesh, the server relays the
 // signaling. Perfect negotiation: the newcomer offers; when offers cross,
 // the member whose session id sorts lower is polite and rolls back.
+// Tiles show each member's name, initials when the camera is off, a sign
+// when muted, and a highlight on whoever is speaking; any tile can be
+// enlarged.
+
+const SPEAKING_LEVEL = 0.02; // RMS of the signal, 0..1
+const METER_MS = 150;
+
+/** @param {string} name */
+export function initials(name) {
+  const words = name.trim().split(/\s+/).filter(Boolean);
+  const first = [...(words[0] ?? '?')][0] ?? '?';
+  const second = words.length > 1 ? [...words[words.length - 1]][0] : '';
+  return (first + second).toUpperCase();
+}
 
 export class Call {
   constructor(conn, { tiles, nameOf, toast, onChange }) {
@@ -11,7 +26,10 @@ export class Call {
     this.onChange = onChange;
     this.me = null;
     this.iceServers = [];
-    this.max = 6;
+    this.max = null;
+    this.audio = null; // AudioContext for the speaking meters
+    this.meters = new Map(); // session -> AnalyserNode
+    this.meterTimer = null;
     this.local = null;
     this.inCall = false;
     this.peers = new Map(); // session -> { pc, polite, makingOffer, ignoreOffer, tile }
@@ -27,7 +45,7 @@ export class Call {
   onWelcome(w) {
     this.me = w.session;
     this.iceServers = w.call?.ice_servers ?? [];
-    this.max = w.call?.max ?? 6;
+    this.max = w.call?.max ?? null;
   }
 
   async join() {
@@ -41,11 +59,17 @@ export class Call {
     const reply = await this.conn.request({ type: 'call.join' });
     if (!reply.ok) {
       this.stopLocal();
-      this.toast(reply.error.code === 'limit_exceeded' ? `The call is full (at most ${this.max} people).` : reply.error.message);
+      this.toast(
+        reply.error.code === 'limit_exceeded'
+          ? `The call is full${this.max ? ` (at most ${this.max} people)` : ''}. Try again when someone leaves.`
+          : 'You could not join the call. Try again in a moment.',
+      );
       return;
     }
     this.inCall = true;
     this.tile(this.me, 'You').srcObject = this.local;
+    this.startMeters();
+    this.meter(this.me, this.local);
     // the newcomer offers to everyone already in the call
     for (const peer of reply.peers) this.addTracks(this.peer(peer));
     this.onChange();
@@ -61,6 +85,7 @@ export class Call {
     for (const session of [...this.peers.keys()]) this.closePeer(session);
     this.stopLocal();
     this.removeTile(this.me);
+    this.stopMeters();
     this.inCall = false;
     if (message) this.toast(message);
     this.onChange();
@@ -90,8 +115,9 @@ export class Call {
     p = { pc, polite: this.me < session, makingOffer: false, ignoreOffer: false, tracksAdded: false };
     this.peers.set(session, p);
     const video = this.tile(session, this.nameOf(session));
-    pc.ontrack = ({ streams }) => {
+    pc.ontrack = ({ streams, track }) => {
       if (streams[0] && video.srcObject !== streams[0]) video.srcObject = streams[0];
+      if (track.kind === 'audio' && streams[0]) this.meter(session, streams[0]);
     };
     pc.onicecandidate = ({ candidate }) => {
       if (candidate) this.signal(session, { candidate });
@@ -151,6 +177,7 @@ export class Call {
     if (!p) return;
     p.pc.close();
     this.peers.delete(session);
+    this.meters.delete(session);
     this.removeTile(session);
   }
 
@@ -167,15 +194,102 @@ export class Call {
         video.muted = true; // no echo of one's own microphone
         fig.classList.add('me');
       }
+      const face = document.createElement('div');
+      face.className = 'initials';
+      face.setAttribute('aria-hidden', 'true');
+      face.textContent = initials(session === this.me ? this.nameOf(session) : name);
       const caption = document.createElement('figcaption');
-      caption.textContent = name;
-      fig.append(video, caption);
+      const label = document.createElement('span');
+      label.className = 'who';
+      label.textContent = name;
+      const muted = document.createElement('span');
+      muted.className = 'muted-sign';
+      muted.textContent = 'muted';
+      const camOff = document.createElement('span');
+      camOff.className = 'cam-sign';
+      camOff.textContent = 'camera off';
+      caption.append(label, muted, camOff);
+      const enlarge = document.createElement('button');
+      enlarge.type = 'button';
+      enlarge.className = 'tile-enlarge';
+      enlarge.setAttribute('aria-pressed', 'false');
+      enlarge.setAttribute('aria-label', `Enlarge the video of ${name}`);
+      enlarge.textContent = '⤢';
+      enlarge.addEventListener('click', () => this.enlarge(fig.classList.contains('enlarged') ? null : session));
+      fig.append(video, face, caption, enlarge);
       this.tiles.append(fig);
     }
     return fig.querySelector('video');
   }
 
+  /** Enlarges one tile (null: none). */
+  enlarge(session) {
+    for (const fig of this.tiles.querySelectorAll('.tile')) {
+      const on = fig.dataset.session === session;
+      fig.classList.toggle('enlarged', on);
+      fig.querySelector('.tile-enlarge')?.setAttribute('aria-pressed', String(on));
+    }
+    this.tiles.classList.toggle('has-enlarged', !!session);
+  }
+
+  /** Shows a member's microphone and camera state on their tile. */
+  setState(session, { mic, cam }) {
+    const fig = this.tiles.querySelector(`[data-session="${CSS.escape(session)}"]`);
+    if (!fig) return;
+    fig.classList.toggle('mic-off', mic === false);
+    fig.classList.toggle('cam-off', cam === false);
+  }
+
   removeTile(session) {
     this.tiles.querySelector(`[data-session="${CSS.escape(session)}"]`)?.remove();
+    if (!this.tiles.querySelector('.enlarged')) this.tiles.classList.remove('has-enlarged');
+  }
+
+  // ------------------------------------------------------------ who is speaking
+
+  startMeters() {
+    try {
+      this.audio ??= new AudioContext();
+      this.audio.resume?.();
+    } catch {
+      return;
+    }
+    clearInterval(this.meterTimer);
+    const buf = new Float32Array(1024);
+    this.meterTimer = setInterval(() => {
+      let loudest = null;
+      let level = SPEAKING_LEVEL;
+      for (const [session, an] of this.meters) {
+        an.getFloatTimeDomainData(buf);
+        let sum = 0;
+        for (const v of buf) sum += v * v;
+        const rms = Math.sqrt(sum / buf.length);
+        const fig = this.tiles.querySelector(`[data-session="${CSS.escape(session)}"]`);
+        if (fig?.classList.contains('mic-off')) continue;
+        if (rms > level) {
+          level = rms;
+          loudest = session;
+        }
+      }
+      for (const fig of this.tiles.querySelectorAll('.tile')) fig.classList.toggle('speaking', fig.dataset.session === loudest);
+    }, METER_MS);
+  }
+
+  meter(session, stream) {
+    if (!this.audio || !stream.getAudioTracks().length) return;
+    try {
+      const src = this.audio.createMediaStreamSource(stream);
+      const an = this.audio.createAnalyser();
+      an.fftSize = 1024;
+      src.connect(an);
+      this.meters.set(session, an);
+    } catch (err) {
+      console.warn('no speaking meter', err);
+    }
+  }
+
+  stopMeters() {
+    clearInterval(this.meterTimer);
+    this.meters.clear();
   }
 }

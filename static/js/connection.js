@@ -1,38 +1,66 @@
+// @ts-check
 // The socket to one board: reconnects with exponential backoff and jitter,
 // resumes with `since`, and keeps every durable op (with its op_id) until
 // the server acknowledges it, so that ops made while disconnected are sent
-// once on reconnect and never applied twice.
+// once on reconnect and never applied twice. When access ends (kicked, link
+// rotated, board deleted; or an upgrade refused with 403/404) it stops for
+// good and says why: it never reconnects into a loop.
 
-const DURABLE = new Set(['sticker.create', 'sticker.update', 'sticker.delete', 'board.rename', 'chat.send']);
+import { CLOSE, DURABLE_OPS, ENDING_CLOSES, ENDING_STATUSES } from './protocol.js';
+
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 15000;
+const DURABLE = new Set(DURABLE_OPS);
+
+/**
+ * @typedef {{type: string, ok?: boolean, seq?: number, ref?: number | string | null,
+ *   error?: {code: string, message?: string, sticker?: any}, peers?: string[]}} Reply
+ * @typedef {{state: 'connecting' | 'connected' | 'reconnecting' | 'ended', until?: number,
+ *   reason?: import('./protocol.js').EndReason}} Status
+ */
 
 export class Connection extends EventTarget {
+  /** @param {{boardId: string, token: string, name: string}} opts */
   constructor({ boardId, token, name }) {
     super();
     this.boardId = boardId;
     this.token = token;
     this.name = name;
+    /** @type {WebSocket | null} */
     this.ws = null;
-    this.seq = null; // the last seq applied, for `since`
+    /** @type {number | null} the last seq applied, for `since` */
+    this.seq = null;
     this.attempt = 0;
     this.nextRef = 1;
-    this.waiting = new Map(); // ref -> {resolve, msg}
-    this.outbox = new Map(); // op_id -> message, in send order, until acknowledged
+    /** @type {Map<number, {resolve: (r: Reply) => void, message: any}>} */
+    this.waiting = new Map();
+    /** @type {Map<string, any>} op_id -> message, in send order, until acknowledged */
+    this.outbox = new Map();
     this.ready = false;
-    this.closedForGood = false;
+    this.ended = false;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.timer = undefined;
   }
 
   connect() {
+    if (this.ended) return;
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
     const q = new URLSearchParams({ token: this.token, name: this.name });
     if (this.seq !== null) q.set('since', String(this.seq));
     const ws = new WebSocket(`${proto}://${location.host}/ws/boards/${encodeURIComponent(this.boardId)}?${q}`);
     this.ws = ws;
-    ws.addEventListener('message', (e) => this.onFrame(e.data));
-    ws.addEventListener('close', (e) => this.onClose(e));
+    let welcomed = false;
+    ws.addEventListener('message', (e) => {
+      if (this.ws !== ws) return;
+      if (!welcomed && typeof e.data === 'string' && e.data.includes('"welcome"')) welcomed = true;
+      this.onFrame(e.data);
+    });
+    ws.addEventListener('close', (e) => {
+      if (this.ws === ws) this.onClose(e, welcomed);
+    });
   }
 
+  /** @param {string} data */
   onFrame(data) {
     let msg;
     try {
@@ -43,9 +71,9 @@ export class Connection extends EventTarget {
     if (msg.type === 'welcome') {
       this.attempt = 0;
       this.ready = true;
-      this.status('connected');
-      this.emit('welcome', msg);
+      this.status({ state: 'connected' });
       if (!msg.recovered) this.seq = msg.seq;
+      this.emit('welcome', msg);
       // everything not yet acknowledged goes again, in order; op_ids make it safe
       for (const m of this.outbox.values()) this.transmit(m);
       return;
@@ -55,15 +83,20 @@ export class Connection extends EventTarget {
       this.seq = msg.seq;
     }
     if (msg.type === 'reply' && msg.ref !== null && this.waiting.has(msg.ref)) {
-      const { resolve, message } = this.waiting.get(msg.ref);
+      const w = /** @type {{resolve: (r: Reply) => void, message: any}} */ (this.waiting.get(msg.ref));
       this.waiting.delete(msg.ref);
-      if (message.op_id) this.outbox.delete(message.op_id);
-      resolve(msg);
+      if (w.message.op_id) this.outbox.delete(w.message.op_id);
+      w.resolve(msg);
+      return;
     }
     this.emit(msg.type, msg);
   }
 
-  onClose(e) {
+  /**
+   * @param {CloseEvent} e
+   * @param {boolean} welcomed whether this socket got its welcome
+   */
+  async onClose(e, welcomed) {
     this.ready = false;
     this.ws = null;
     // replies to what was in flight will not come; durable ops stay in the outbox
@@ -73,45 +106,95 @@ export class Connection extends EventTarget {
         this.waiting.delete(ref);
       }
     }
-    const terminal = { 4001: 'You were removed from this board.', 4003: 'This link was revoked.', 4004: 'This board was deleted.' };
-    if (terminal[e.code]) {
-      this.closedForGood = true;
-      this.status('offline', { reason: terminal[e.code] });
-      return;
+    const ending = ENDING_CLOSES[e.code];
+    if (ending) return this.end(ending);
+    // A refused upgrade looks like 1006 to a page: ask over HTTP whether the
+    // board and this token still exist before trying again.
+    if (!welcomed && e.code === CLOSE.ABNORMAL && navigator.onLine) {
+      const reason = await this.probe();
+      if (reason) return this.end(reason);
     }
+    if (this.ended) return;
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.attempt) * (0.5 + Math.random() / 2);
     this.attempt += 1;
-    this.status('reconnecting', { until: Date.now() + delay });
-    setTimeout(() => this.connect(), delay);
+    this.status({ state: 'reconnecting', until: Date.now() + delay });
+    this.timer = setTimeout(() => this.connect(), delay);
   }
 
-  status(state, extra = {}) {
-    this.emit('status', { state, ...extra });
+  /** @returns {Promise<import('./protocol.js').EndReason | null>} */
+  async probe() {
+    try {
+      const res = await fetch(`/api/boards/${encodeURIComponent(this.boardId)}`, {
+        headers: { authorization: `Bearer ${this.token}` },
+        cache: 'no-store',
+      });
+      return ENDING_STATUSES[res.status] ?? null;
+    } catch {
+      return null; // unreachable: keep trying
+    }
   }
 
+  /**
+   * Access ended: stop for good. Unacknowledged ops are dropped (they can
+   * never be saved) and reported as `lost`.
+   * @param {import('./protocol.js').EndReason} reason
+   */
+  end(reason) {
+    if (this.ended) return;
+    this.ended = true;
+    this.ready = false;
+    clearTimeout(this.timer);
+    const lost = this.outbox.size;
+    this.outbox.clear();
+    for (const [ref, w] of this.waiting) w.resolve({ type: 'reply', ref, ok: false, error: { code: 'forbidden', message: 'access ended' } });
+    this.waiting.clear();
+    const ws = this.ws;
+    this.ws = null;
+    ws?.close();
+    this.status({ state: 'ended', reason });
+    this.emit('ended', { reason, lost });
+  }
+
+  /** @param {Status} s */
+  status(s) {
+    this.emit('status', s);
+  }
+
+  /** @param {string} type @param {any} detail */
   emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
+  /** @param {any} message */
   transmit(message) {
     if (this.ws && this.ready && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(message));
   }
 
-  // Sends a message and resolves with its reply. Durable ops get an op_id
-  // and are kept until acknowledged; sent now if connected, else on reconnect.
+  /**
+   * Sends a message and resolves with its reply. Durable ops get an op_id
+   * (unless they have one) and are kept until acknowledged; sent now if
+   * connected, else on reconnect.
+   * @param {any} message
+   * @returns {Promise<Reply>}
+   */
   request(message) {
+    if (this.ended) return Promise.resolve({ type: 'reply', ok: false, error: { code: 'forbidden', message: 'access ended' } });
     const ref = this.nextRef++;
     const m = { ...message, ref };
     if (DURABLE.has(m.type) && !m.op_id) m.op_id = crypto.randomUUID();
+    /** @type {Promise<Reply>} */
     const done = new Promise((resolve) => this.waiting.set(ref, { resolve, message: m }));
     if (m.op_id) this.outbox.set(m.op_id, m);
     this.transmit(m);
     return done;
   }
 
-  // Fire and forget (cursor, intermediate drag positions): dropped when offline.
+  /**
+   * Fire and forget (cursor, drag preview, presence): dropped when offline.
+   * @param {any} message
+   */
   send(message) {
-    this.transmit(message);
+    if (!this.ended) this.transmit(message);
   }
 
   get pending() {

@@ -75,9 +75,9 @@ test('two members edit, chat and see each other live; a viewer cannot edit', asy
     [startB.x],
   );
 
-  // colour, then delete
-  await onA.click();
-  await a.click('.swatch[data-color="#90caf9"]');
+  // colour (from the sticker's menu), then delete
+  await onA.click({ button: 'right' });
+  await a.click('#context-menu .swatch[data-color="#90caf9"]');
   await b.waitForFunction(() => getComputedStyle(document.querySelector('.sticker')).backgroundColor === 'rgb(144, 202, 249)');
 
   // text as text, never HTML

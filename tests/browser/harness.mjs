@@ -112,6 +112,11 @@ export async function openBoard(browser, server, board, token, name) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   await context.addInitScript((n) => localStorage.setItem('corkboard.name', n), name);
   const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => {
+    page.errors.push(e);
+    console.error(`[${name}] page error:`, e);
+  });
   page.on('dialog', (d) => {
     page.alertSeen = d.message();
     d.dismiss();

@@ -1,0 +1,97 @@
+// @ts-check
+// The context menu of a sticker (right-click, long-press on a phone, the
+// Menu key or Shift+F10) and of the board (add a sticker there).
+
+/** @param {import('./context.js').Ctx} ctx */
+export function init(ctx) {
+  const menu = /** @type {HTMLElement} */ (document.getElementById('context-menu'));
+  /** @type {HTMLElement | null} */
+  let returnFocus = null;
+
+  /** @param {string} label @param {() => void} run @param {string} [cls] */
+  const item = (label, run, cls) => {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.setAttribute('role', 'menuitem');
+    b.tabIndex = -1;
+    b.textContent = label;
+    if (cls) b.className = cls;
+    b.addEventListener('click', () => {
+      close();
+      run();
+    });
+    return b;
+  };
+
+  /** @type {import('./context.js').Ctx['menu']['open']} */
+  function open(at, id) {
+    const canEdit = ctx.session.canEdit();
+    const items = [];
+    if (id) {
+      const s = ctx.store.get(id);
+      if (!s) return;
+      ctx.selection.set(id);
+      if (canEdit) {
+        items.push(item('Edit text', () => ctx.editor.start(id)));
+        const colours = document.createElement('div');
+        colours.className = 'menu-colours';
+        colours.setAttribute('role', 'group');
+        colours.setAttribute('aria-label', 'Colour');
+        for (const swatch of document.querySelectorAll('#palette .swatch')) {
+          const c = /** @type {HTMLElement} */ (swatch).dataset.color ?? '';
+          const b = item('', () => ctx.actions.update(id, { color: c }), 'swatch');
+          b.setAttribute('aria-label', `Colour: ${swatch.getAttribute('aria-label')}`);
+          b.dataset.color = c;
+          b.style.background = c;
+          if (c === s.color) b.setAttribute('aria-current', 'true');
+          colours.append(b);
+        }
+        items.push(colours);
+        items.push(item('Bring to front', () => ctx.actions.update(id, { z: ctx.store.maxZ() + 1 })));
+        items.push(item('Delete', () => ctx.actions.remove(id), 'danger'));
+      } else {
+        items.push(item('Copy text', () => navigator.clipboard?.writeText(s.text)));
+      }
+    } else if (canEdit) {
+      const p = ctx.view.toWorld(at.clientX, at.clientY);
+      items.push(item('Add a sticker here', () => ctx.actions.create(p)));
+      items.push(item('Reset view', () => ctx.view.reset()));
+    } else {
+      items.push(item('Reset view', () => ctx.view.reset()));
+    }
+    returnFocus = /** @type {HTMLElement | null} */ (document.activeElement);
+    menu.replaceChildren(...items);
+    menu.hidden = false;
+    const w = menu.offsetWidth;
+    const h = menu.offsetHeight;
+    menu.style.left = `${Math.max(4, Math.min(at.clientX, innerWidth - w - 4))}px`;
+    menu.style.top = `${Math.max(4, Math.min(at.clientY, innerHeight - h - 4))}px`;
+    /** @type {HTMLElement | null} */ (menu.querySelector('[role="menuitem"]'))?.focus();
+  }
+
+  function close() {
+    if (menu.hidden) return;
+    menu.hidden = true;
+    if (returnFocus?.isConnected && menu.contains(document.activeElement)) returnFocus.focus({ preventScroll: true });
+  }
+
+  menu.addEventListener('keydown', (e) => {
+    const items = /** @type {HTMLElement[]} */ ([...menu.querySelectorAll('[role="menuitem"]')]);
+    const i = items.indexOf(/** @type {HTMLElement} */ (document.activeElement));
+    if (e.key === 'Escape' || e.key === 'Tab') {
+      e.preventDefault();
+      close();
+    } else if (e.key === 'ArrowDown' || e.key === 'ArrowRight') {
+      e.preventDefault();
+      items[(i + 1) % items.length]?.focus();
+    } else if (e.key === 'ArrowUp' || e.key === 'ArrowLeft') {
+      e.preventDefault();
+      items[(i - 1 + items.length) % items.length]?.focus();
+    }
+    e.stopPropagation();
+  });
+  document.addEventListener('pointerdown', (e) => {
+    if (!menu.contains(/** @type {Node} */ (e.target))) close();
+  });
+  ctx.menu = { open, close };
+}
