@@ -108,8 +108,8 @@ export async function launch() {
 }
 
 // A page of a member: name set, board opened, welcome received.
-export async function openBoard(browser, server, board, token, name) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+export async function openBoard(browser, server, board, token, name, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
   await context.addInitScript((n) => localStorage.setItem('corkboard.name', n), name);
   const page = await context.newPage();
   page.errors = [];
@@ -127,3 +127,76 @@ export async function openBoard(browser, server, board, token, name) {
 }
 
 export const sticker = (page, text) => page.locator('.sticker', { hasText: text });
+
+const ADMIN_PASSWORD = 'correct horse battery staple';
+
+// An admin's page on this server (the account is made once, by the CLI).
+export async function adminPage(browser, server) {
+  if (!server.adminMade) {
+    await new Promise((resolve, reject) => {
+      const p = spawn(BINARY, ['admin', 'create', 'root'], {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL: server.db, CORKBOARD_ADMIN_PASSWORD: ADMIN_PASSWORD, RUST_LOG: 'warn' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`admin create: exit ${code}`))));
+    });
+    server.adminMade = true;
+  }
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.base}/admin/login`);
+  await page.fill('#username', 'root');
+  await page.fill('#password', ADMIN_PASSWORD);
+  await Promise.all([page.waitForURL(/\/admin$/), page.click('button[type="submit"]')]);
+  return page;
+}
+
+// Admin actions on one board, through the admin pages.
+export async function kick(admin, server, board, name) {
+  await admin.goto(`${server.base}/admin/boards/${board.id}`);
+  await admin.locator('#sessions tr', { hasText: name }).first().getByRole('button', { name: 'Kick' }).click();
+  await admin.waitForLoadState();
+}
+export async function rotate(admin, server, board, which) {
+  await admin.goto(`${server.base}/admin/boards/${board.id}`);
+  await admin.getByRole('button', { name: `Rotate the ${which} token` }).click();
+  await admin.waitForLoadState();
+}
+export async function deleteBoard(admin, server, board) {
+  await admin.goto(`${server.base}/admin/boards/${board.id}`);
+  await admin.getByRole('button', { name: 'Delete this board' }).click();
+  await admin.waitForURL(/\/admin\/boards$/);
+}
+
+// Sends durable ops from a script client inside a page (its own socket), e.g.
+// a sticker at a given place; resolves with the replies.
+export async function scriptOps(page, server, board, token, messages) {
+  return page.evaluate(
+    ({ url, messages }) =>
+      new Promise((resolve, reject) => {
+        const ws = new WebSocket(url);
+        const replies = [];
+        ws.onmessage = (e) => {
+          const m = JSON.parse(e.data);
+          if (m.type === 'welcome') messages.forEach((msg, i) => ws.send(JSON.stringify({ ...msg, ref: i + 1 })));
+          if (m.type === 'reply') {
+            replies.push(m);
+            if (replies.length === messages.length) {
+              ws.close();
+              resolve(replies);
+            }
+          }
+        };
+        ws.onerror = () => reject(new Error('script socket failed'));
+      }),
+    { url: `${server.base.replace('http', 'ws')}/ws/boards/${board.id}?token=${token}&name=script`, messages },
+  );
+}
+
+export const stickerAt = (x, y, text = '', extra = {}) => ({
+  type: 'sticker.create',
+  sticker: { id: crypto.randomUUID(), x, y, w: 160, h: 120, color: '#fff59d', text, ...extra },
+});
+
+export const ARTIFACTS = path.resolve(import.meta.dirname, '../../artifacts');

@@ -52,6 +52,7 @@ export function init(ctx) {
     const { reason } = /** @type {CustomEvent} */ (e).detail;
     session.ended = reason;
     document.body.classList.add('ended');
+    badge.textContent = 'Read only';
     store.dropAllOps();
   });
 }
