@@ -82,6 +82,10 @@ export function init(ctx) {
     viewport.scrollLeft = 0;
     viewport.scrollTop = 0;
     panBy(-scrollLeft, -scrollTop);
+    // and with a margin, as a pan from the keyboard would
+    const id = /** @type {HTMLElement | null} */ (document.activeElement?.closest('.sticker') ?? null)?.dataset.id;
+    const s = id ? ctx.store.get(id) : undefined;
+    if (s) ensureVisible(s);
   });
 
   ctx.view = { toWorld, center, zoomBy, panBy, reset, ensureVisible, scale: () => v.scale };
