@@ -227,9 +227,9 @@ export function init(ctx) {
     'wheel',
     (e) => {
       const zoom = e.ctrlKey || e.metaKey;
-      // a sticker whose text does not fit scrolls its text first
+      // over a sticker whose text does not fit, the wheel scrolls that text (never the board)
       const text = e.target instanceof Element ? e.target.closest('.text, .text-edit') : null;
-      if (!zoom && text && canScroll(text, e.deltaY)) return;
+      if (!zoom && text && scrolls(text)) return;
       e.preventDefault();
       const unit = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? viewport.clientHeight : 1;
       if (zoom) {
@@ -242,9 +242,7 @@ export function init(ctx) {
   );
 }
 
-/** @param {Element} el @param {number} dy */
-function canScroll(el, dy) {
-  if (el.scrollHeight <= el.clientHeight + 1) return false;
-  if (getComputedStyle(el).overflowY === 'hidden') return false;
-  return dy < 0 ? el.scrollTop > 0 : el.scrollTop + el.clientHeight < el.scrollHeight - 1;
+/** @param {Element} el */
+function scrolls(el) {
+  return el.scrollHeight > el.clientHeight + 1 && getComputedStyle(el).overflowY !== 'hidden';
 }
