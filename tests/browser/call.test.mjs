@@ -3,12 +3,15 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Server, launch, openBoard } from './harness.mjs';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { ARTIFACTS, Server, launch, openBoard } from './harness.mjs';
 
 let browser;
 const servers = [];
 
 before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
   browser = await launch();
 });
 
@@ -100,4 +103,42 @@ test('with the cap at 2 the third member hears that the call is full', async () 
   assert.equal(await c.locator('.tile').count(), 0);
   assert.equal(await c.locator('#call-join').isVisible(), true);
   await Promise.all([a, b, c].map((p) => p.context().close()));
+});
+
+test('tiles show mute and camera-off (with initials), who speaks, and can be enlarged', async () => {
+  const s = await server();
+  const board = await s.createBoard('Tiles');
+  const a = await openBoard(browser, s, board, board.edit_token, 'Ada Lovelace');
+  const b = await openBoard(browser, s, board, board.edit_token, 'Bob');
+  await join(a);
+  await a.locator('.tile.me').waitFor();
+  await join(b);
+  await seesLiveVideoOf(b, 1);
+  const adaOnB = b.locator('.tile:not(.me)');
+
+  // the fake microphone beeps: someone is highlighted as speaking
+  await b.locator('.tile.speaking').waitFor({ timeout: 10000 });
+
+  // Ada mutes: Bob sees "muted" on her tile, and she is never the speaker
+  await a.click('#call-mic');
+  await adaOnB.locator('.muted-sign').waitFor();
+  assert.equal(await a.locator('.tile.me .muted-sign').isVisible(), true);
+  // Ada's camera off: initials instead of a black picture
+  await a.click('#call-cam');
+  await adaOnB.locator('.initials').waitFor();
+  assert.equal(await adaOnB.locator('.initials').textContent(), 'AL');
+  assert.equal(await adaOnB.locator('.cam-sign').isVisible(), true);
+  await a.click('#call-mic');
+  await adaOnB.locator('.muted-sign').waitFor({ state: 'hidden' });
+
+  // enlarge Ada's tile on Bob's page, then back
+  const small = await adaOnB.boundingBox();
+  await adaOnB.getByRole('button', { name: /Enlarge the video of Ada/ }).click();
+  const big = await adaOnB.boundingBox();
+  assert.ok(big.width > small.width * 3, `enlarged from ${small.width} to ${big.width} px`);
+  await b.screenshot({ path: path.join(ARTIFACTS, 'call-enlarged-1280.png') });
+  await b.keyboard.press('Escape');
+  assert.ok((await adaOnB.boundingBox()).width < small.width * 1.1);
+  await b.screenshot({ path: path.join(ARTIFACTS, 'call-1280.png') });
+  await Promise.all([a, b].map((p) => p.context().close()));
 });
