@@ -32,7 +32,9 @@ export function init(ctx) {
   });
   conn.addEventListener('event', (e) => {
     const ev = /** @type {CustomEvent} */ (e).detail;
-    if (ev.event.kind === 'chat') add(ev);
+    if (ev.event.kind !== 'chat') return;
+    add(ev);
+    document.dispatchEvent(new CustomEvent('corkboard:chat', { detail: ev }));
   });
   conn.addEventListener('ended', () => {
     input.disabled = true;

@@ -46,12 +46,9 @@ export function init() {
     const t = /** @type {Node} */ (e.target);
     if (tools.classList.contains('open') && !tools.contains(t) && !toolsToggle.contains(t)) setTools(false);
   });
-  // a chat message while the drawer is closed on a phone: a dot on its button
-  const log = document.getElementById('chat-log');
-  if (log) {
-    new MutationObserver(() => {
-      if (!side.classList.contains('open') && getComputedStyle(drawerToggle).display !== 'none') drawerToggle.classList.add('unread');
-    }).observe(log, { childList: true });
-    drawerToggle.addEventListener('click', () => drawerToggle.classList.remove('unread'));
-  }
+  // a new chat message while the drawer is closed on a phone: a dot on its button
+  document.addEventListener('corkboard:chat', () => {
+    if (!side.classList.contains('open') && getComputedStyle(drawerToggle).display !== 'none') drawerToggle.classList.add('unread');
+  });
+  drawerToggle.addEventListener('click', () => drawerToggle.classList.remove('unread'));
 }

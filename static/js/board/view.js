@@ -19,7 +19,10 @@ export function init(ctx) {
     const g = GRID * v.scale;
     viewport.style.backgroundSize = `${g}px ${g}px`;
     viewport.style.backgroundPosition = `${v.x}px ${v.y}px`;
-    if (zoomLabel) zoomLabel.textContent = `${Math.round(v.scale * 100)} %`;
+    if (zoomLabel) {
+      zoomLabel.textContent = `${Math.round(v.scale * 100)} %`;
+      zoomLabel.setAttribute('aria-label', `${zoomLabel.textContent}, reset the view`);
+    }
   }
 
   /** @param {number} clientX @param {number} clientY */
