@@ -1,14 +1,15 @@
+// @ts-check
 // The front page: create a board, show its two links.
 
 import { wireCopyButtons } from './copy.js';
 
-const form = document.getElementById('create-form');
-const error = document.getElementById('create-error');
+const form = /** @type {HTMLFormElement} */ (document.getElementById('create-form'));
+const error = /** @type {HTMLElement} */ (document.getElementById('create-error'));
 
 form.addEventListener('submit', async (e) => {
   e.preventDefault();
   error.hidden = true;
-  const title = document.getElementById('title').value;
+  const title = /** @type {HTMLInputElement} */ (document.getElementById('title')).value;
   let res;
   try {
     res = await fetch('/api/boards', {
@@ -22,15 +23,17 @@ form.addEventListener('submit', async (e) => {
   const body = await res.json().catch(() => ({}));
   if (!res.ok) return showError(body.error?.message ?? `The server answered ${res.status}.`);
   const link = (token) => `${location.origin}/b/${encodeURIComponent(body.id)}?token=${encodeURIComponent(token)}`;
-  document.getElementById('created-title').textContent = body.title;
-  document.getElementById('edit-link').value = link(body.edit_token);
-  document.getElementById('view-link').value = link(body.view_token);
-  document.getElementById('open-board').href = link(body.edit_token);
-  document.getElementById('created').hidden = false;
+  const byId = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
+  byId('created-title').textContent = body.title;
+  byId('edit-link').value = link(body.edit_token);
+  byId('view-link').value = link(body.view_token);
+  byId('open-board').href = link(body.edit_token);
+  byId('created').hidden = false;
 });
 
 wireCopyButtons();
 
+/** @param {string} message */
 function showError(message) {
   error.textContent = message;
   error.hidden = false;

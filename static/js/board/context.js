@@ -51,7 +51,7 @@
  * @property {Selection} selection
  * @property {Actions} actions
  * @property {{record: (forward: any, inverse: any) => void, undo: () => void, redo: () => void}} undo
- * @property {{start: (id: string) => void, editing: () => string | null, stop: (save: boolean) => void}} editor
+ * @property {{start: (id: string) => void, editing: () => string | null, stop: (save: boolean) => string | null}} editor
  * @property {{open: (at: {clientX: number, clientY: number}, id: string | null) => void, close: () => void}} menu
  * @property {{nameOf: (session: string) => string, colorOf: (session: string) => string, presence: (patch: Record<string, unknown>) => void, stateOf: (session: string) => Record<string, any>}} members
  */
