@@ -405,13 +405,25 @@ impl Actor for Session {
             queue: self.queue.clone(),
         };
         log::info!("session {} connected ({:?})", self.id, self.role);
-        // `wait`: no frame from the client is handled before the join.
-        ctx.wait(self.board.send(join).into_actor(self).map(|res, act, ctx| {
-            if res.is_err() {
-                log::warn!("session {}: its board stopped before the join", act.id);
-                Self::close(ctx, 1011, "board unavailable, reconnect");
-            }
-        }));
+        // `wait`: nothing from the client or the board is handled, and so
+        // nothing written, before the welcome (§3: it is the first frame).
+        ctx.wait(
+            self.board
+                .send(join)
+                .into_actor(self)
+                .map(|res, act, ctx| match res {
+                    Ok(Ok(welcomed)) => {
+                        for frame in welcomed.frames {
+                            ctx.text(frame);
+                        }
+                    }
+                    Ok(Err(refused)) => Self::close(ctx, refused.code, &refused.reason),
+                    Err(_) => {
+                        log::warn!("session {}: its board stopped before the join", act.id);
+                        Self::close(ctx, 1011, "board unavailable, reconnect");
+                    }
+                }),
+        );
     }
 
     fn stopped(&mut self, _: &mut Self::Context) {

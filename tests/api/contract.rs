@@ -1,11 +1,136 @@
 //! Points of PROTOCOL.md that an audit found the server missing, each
 //! pinned over real sockets.
 
-use serde_json::json;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
 
 use crate::helpers::*;
 
-crate::on_both_backends!(an_op_id_retry_without_ref_gets_no_reply,);
+crate::on_both_backends!(
+    welcome_comes_before_anything_the_session_answers,
+    an_op_id_retry_without_ref_gets_no_reply,
+);
+
+/// Frames sent right after the upgrade, without waiting for the welcome:
+/// each is answered by the session itself (no board involved).
+async fn send_early_frames(c: &mut Client) {
+    c.send_raw(Message::text("not json")).await;
+    c.send(json!({ "type": "ping", "ref": 1 })).await;
+    c.send(json!({ "type": "cursor", "x": 1e9, "y": 0, "ref": 2 }))
+        .await;
+}
+
+/// The next frame that is not presence traffic (the flood's).
+async fn recv_own(c: &mut Client) -> Value {
+    loop {
+        let m = c.recv().await;
+        if !m["type"].as_str().is_some_and(|t| t.starts_with("presence.")) {
+            return m;
+        }
+    }
+}
+
+/// What `send_early_frames` gets back, in order.
+async fn assert_early_answers(c: &mut Client) {
+    let e = recv_own(c).await;
+    assert_eq!(e["type"], "error", "{e}");
+    assert_eq!(recv_own(c).await, json!({ "type": "pong", "ref": 1 }));
+    let r = recv_own(c).await;
+    assert_eq!(
+        (r["ref"].clone(), r["ok"].clone()),
+        (json!(2), json!(false)),
+        "{r}"
+    );
+}
+
+/// A member that keeps the board busy (a board turn lasts while its
+/// mailbox is not empty) until the returned flag is set: `call.leave`
+/// outside the call, answered `forbidden` to it alone, with up to two
+/// batches in flight so that the board's mailbox never empties but does
+/// not grow either. It runs on a thread of its own so that it does not
+/// starve the test's runtime.
+fn flood(url: String) -> Arc<AtomicBool> {
+    const BATCH: usize = 100;
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = stop.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        rt.block_on(async move {
+            let (mut ws, _) = tokio_tungstenite::connect_async(url).await.expect("upgrade");
+            let msg = json!({ "type": "call.leave" }).to_string();
+            let mut in_flight = 0;
+            while !done.load(Ordering::Relaxed) {
+                if in_flight <= BATCH {
+                    for _ in 0..BATCH {
+                        if ws.feed(Message::text(msg.clone())).await.is_err() {
+                            return;
+                        }
+                    }
+                    if ws.flush().await.is_err() {
+                        return;
+                    }
+                    in_flight += BATCH;
+                }
+                match ws.next().await {
+                    Some(Ok(Message::Text(t))) if t.contains("\"reply\"") => in_flight -= 1,
+                    Some(Ok(_)) => {}
+                    _ => return,
+                }
+            }
+            let _ = ws.close(None).await;
+        });
+    });
+    stop
+}
+
+/// §3: `welcome` is always the first frame, and with `since` the replayed
+/// events follow it at once, whatever the client sent meanwhile.
+async fn welcome_comes_before_anything_the_session_answers(backend: Backend) {
+    let app = spawn_app_with(backend, |c| {
+        c.rate_per_s = 1_000_000;
+        c.rate_burst = 1_000_000;
+    })
+    .await;
+    let b = app.board("B").await;
+    let (mut writer, _) = app.join(&b, &b.edit, "W").await;
+    for i in 0..3 {
+        assert_eq!(writer.request(create_msg("s"), i).await["ok"], true);
+    }
+    writer.close().await;
+    let stop = flood(app.ws_url(&b.id, &b.view, "flood", None));
+    // let it get going
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for attempt in 0..40 {
+        let since = (attempt % 2 == 1).then_some(1);
+        let url = app.ws_url(&b.id, &b.edit, &format!("n{attempt}"), since);
+        let mut c = Client::connect(&url).await.expect("upgrade");
+        send_early_frames(&mut c).await;
+        let first = c.recv().await;
+        assert_eq!(first["type"], "welcome", "attempt {attempt}: {first}");
+        if since.is_some() {
+            assert_eq!(first["recovered"], true, "{first}");
+            for seq in 2..=3 {
+                let e = c.recv().await;
+                assert_eq!(
+                    (e["type"].clone(), e["seq"].clone()),
+                    (json!("event"), json!(seq)),
+                    "{e}"
+                );
+            }
+        }
+        assert_early_answers(&mut c).await;
+        c.close().await;
+    }
+    stop.store(true, Ordering::Relaxed);
+}
 
 /// §3: a reply answers a message that had a `ref` (and every failed one);
 /// a successful retry of an applied op_id without a `ref` gets none.

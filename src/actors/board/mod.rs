@@ -65,8 +65,9 @@ struct Slot {
     /// The outbox holds a reply to the member's own message: it goes at
     /// the next flush, whatever the broadcast pace says.
     urgent: bool,
-    /// When frames were last handed to its session.
-    last_delivery: Option<Instant>,
+    /// When frames were last handed to its session (or it wrote its
+    /// welcome).
+    last_delivery: Instant,
 }
 
 /// An event waiting for its commit.
@@ -600,10 +601,10 @@ impl Handler<GetSnapshot> for Board {
     }
 }
 
-/// A session joins: it gets the welcome (and the events it missed), the
-/// others get `presence.joined`.
+/// A session joins: the others get `presence.joined`; the session gets
+/// back the frames it must write first, or how to close.
 #[derive(Message)]
-#[rtype(result = "()")]
+#[rtype(result = "Result<Welcomed, CloseSession>")]
 pub struct Join {
     pub session: SessionId,
     pub name: String,
@@ -613,24 +614,32 @@ pub struct Join {
     pub queue: Arc<SendQueue>,
 }
 
-impl Handler<Join> for Board {
-    type Result = ();
+/// The welcome and the events the joiner missed (with `since`), in order.
+/// The session writes them itself before anything else: through the
+/// outbox they would leave only at the end of the board's turn, after
+/// whatever the session had answered meanwhile (§3: the welcome is the
+/// first frame). Every later frame of the board leaves through the outbox
+/// and so comes after them.
+pub struct Welcomed {
+    pub frames: Vec<ByteString>,
+}
 
-    fn handle(&mut self, j: Join, ctx: &mut Context<Self>) {
+impl Handler<Join> for Board {
+    type Result = Result<Welcomed, CloseSession>;
+
+    fn handle(&mut self, j: Join, ctx: &mut Context<Self>) -> Self::Result {
         self.last_activity = Instant::now();
         let Phase::Ready(live) = &self.phase else {
-            j.addr.do_send(CloseSession {
+            return Err(CloseSession {
                 code: 1011,
                 reason: "board unavailable".into(),
             });
-            return;
         };
         if live.draining {
-            j.addr.do_send(CloseSession {
+            return Err(CloseSession {
                 code: 1001,
                 reason: "server shutting down".into(),
             });
-            return;
         }
         let member = Member {
             session: j.session.clone(),
@@ -649,14 +658,18 @@ impl Handler<Join> for Board {
             outbox: Vec::new(),
             outbox_bytes: 0,
             urgent: false,
-            last_delivery: None,
+            // the session writes the welcome at once: the broadcast pace
+            // counts from it
+            last_delivery: Instant::now(),
         };
-        let Ok(live) = self.live() else { return };
-        live.joined_at.insert(j.session.clone(), now_rfc3339());
-        live.members.insert(j.session.clone(), slot);
-        for frame in std::iter::once(welcome).chain(replay) {
-            self.send_to(&j.session, frame, ctx);
+        if let Ok(live) = self.live() {
+            live.joined_at.insert(j.session.clone(), now_rfc3339());
+            live.members.insert(j.session, slot);
         }
+        let mut frames = Vec::with_capacity(1 + replay.len());
+        frames.push(welcome);
+        frames.extend(replay);
+        Ok(Welcomed { frames })
     }
 }
 

@@ -156,7 +156,7 @@ impl Board {
                 }
                 let due = match pace {
                     None => true,
-                    Some(pace) => slot.urgent || slot.last_delivery.is_none_or(|t| now - t >= pace),
+                    Some(pace) => slot.urgent || now - slot.last_delivery >= pace,
                 };
                 if !due {
                     waiting.push(id);
@@ -165,7 +165,7 @@ impl Board {
                 let frames = std::mem::take(&mut slot.outbox);
                 let bytes = std::mem::take(&mut slot.outbox_bytes);
                 slot.urgent = false;
-                slot.last_delivery = Some(now);
+                slot.last_delivery = now;
                 if slot.queue.bytes.load(Ordering::Relaxed) > limit {
                     self.shared.metrics.frames_dropped.inc_by(frames.len() as u64);
                     slow.push(id);
