@@ -121,14 +121,19 @@ impl Session {
         ctx.stop();
     }
 
-    fn heartbeat(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+    /// Drops the connection once nothing has arrived for the heartbeat
+    /// timeout, or looks again when it would be over: at the last frame
+    /// heard plus the timeout, not on the next ping (§2 drops a silent
+    /// connection after the timeout, not up to an interval later).
+    fn watch_silence(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
         let timeout = Duration::from_millis(self.shared.config.heartbeat_timeout_ms);
-        if self.last_heard.elapsed() > timeout {
+        let silent = self.last_heard.elapsed();
+        if silent >= timeout {
             log::info!("session {} dropped: silent for {timeout:?}", self.id);
             self.shared.metrics.heartbeat_drops.inc();
             ctx.stop();
         } else {
-            ctx.ping(b"");
+            ctx.run_later(timeout - silent, Self::watch_silence);
         }
     }
 
@@ -395,7 +400,8 @@ impl Actor for Session {
         self.shared.metrics.connections.inc();
         self.queue.last_heard_ms.store(now_ms(), Ordering::Relaxed);
         let interval = Duration::from_millis(self.shared.config.heartbeat_interval_ms);
-        ctx.run_interval(interval, Self::heartbeat);
+        ctx.run_interval(interval, |_, ctx| ctx.ping(b""));
+        self.watch_silence(ctx);
         let join = board::Join {
             session: self.id.clone(),
             name: self.name.clone(),

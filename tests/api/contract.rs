@@ -3,7 +3,7 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -14,6 +14,7 @@ use crate::helpers::*;
 crate::on_both_backends!(
     welcome_comes_before_anything_the_session_answers,
     an_op_id_retry_without_ref_gets_no_reply,
+    heartbeat_drops_a_silent_client_at_its_timeout,
 );
 
 /// Frames sent right after the upgrade, without waiting for the welcome:
@@ -161,4 +162,41 @@ async fn an_op_id_retry_without_ref_gets_no_reply(backend: Backend) {
     // with a ref the retry is answered with the original seq
     let again = a.request(op, 3).await;
     assert_eq!(again, json!({ "type": "reply", "ref": 3, "ok": true, "seq": 1 }));
+}
+
+/// §2: a connection from which nothing has arrived for the timeout is
+/// closed then, not up to a ping interval later.
+async fn heartbeat_drops_a_silent_client_at_its_timeout(backend: Backend) {
+    // with the check on the ping tick the drop came at 1000 ms
+    const INTERVAL: Duration = Duration::from_millis(500);
+    const TIMEOUT: Duration = Duration::from_millis(600);
+    let app = spawn_app_with(backend, |c| {
+        c.heartbeat_interval_ms = INTERVAL.as_millis() as u64;
+        c.heartbeat_timeout_ms = TIMEOUT.as_millis() as u64;
+    })
+    .await;
+    let b = app.board("B").await;
+    let (mut watcher, _) = app.join(&b, &b.view, "W").await;
+    // the server last hears the silent client during the upgrade: after
+    // `started`, before `connected`
+    let started = Instant::now();
+    let (silent, ws) = app.join(&b, &b.edit, "Silent").await;
+    let connected = Instant::now();
+    // the watcher reads (so it answers pings); the silent one never does
+    assert_eq!(
+        watcher.recv_type("presence.joined").await["member"]["session"],
+        ws["session"]
+    );
+    let left = watcher.recv_type("presence.left").await;
+    let (after_start, after_connect) = (started.elapsed(), connected.elapsed());
+    assert_eq!(left["session"], ws["session"]);
+    assert!(
+        after_connect >= TIMEOUT - Duration::from_millis(50),
+        "dropped early: {after_connect:?} after the upgrade"
+    );
+    assert!(
+        after_start <= TIMEOUT * 5 / 4,
+        "dropped {after_start:?} after the upgrade began; the timeout is {TIMEOUT:?}"
+    );
+    drop(silent);
 }
