@@ -15,6 +15,7 @@ crate::on_both_backends!(
     welcome_comes_before_anything_the_session_answers,
     an_op_id_retry_without_ref_gets_no_reply,
     heartbeat_drops_a_silent_client_at_its_timeout,
+    concurrent_upgrades_respect_the_member_limit,
 );
 
 /// Frames sent right after the upgrade, without waiting for the welcome:
@@ -199,4 +200,51 @@ async fn heartbeat_drops_a_silent_client_at_its_timeout(backend: Backend) {
         "dropped {after_start:?} after the upgrade began; the timeout is {TIMEOUT:?}"
     );
     drop(silent);
+}
+
+/// §2: members per board over the limit → the upgrade is answered 429,
+/// even when the upgrades arrive together.
+async fn concurrent_upgrades_respect_the_member_limit(backend: Backend) {
+    const MAX: usize = 3;
+    let app = spawn_app_with(backend, |c| c.max_members = MAX).await;
+    let b = app.board("B").await;
+    let urls: Vec<String> = (0..8)
+        .map(|i| app.ws_url(&b.id, &b.edit, &format!("c{i}"), None))
+        .collect();
+    let results = futures_util::future::join_all(urls.iter().map(|u| Client::connect(u))).await;
+    let mut admitted = Vec::new();
+    let mut refused = Vec::new();
+    for r in results {
+        match r {
+            Ok(c) => admitted.push(c),
+            Err(e) => refused.push(e),
+        }
+    }
+    assert_eq!(
+        (admitted.len(), refused.len()),
+        (MAX, 8 - MAX),
+        "refusals: {refused:?}"
+    );
+    assert!(refused.iter().all(|r| *r == Refused::Status(429)), "{refused:?}");
+    let mut sessions = Vec::new();
+    for c in &mut admitted {
+        let w = c.recv().await;
+        assert_eq!(w["type"], "welcome", "{w}");
+        assert!(w["members"].as_array().is_some_and(|m| m.len() <= MAX), "{w}");
+        sessions.push(w["session"].clone());
+    }
+    // the full board refuses; once one leaves, there is room again
+    let full = Client::connect(&app.ws_url(&b.id, &b.edit, "late", None)).await;
+    assert_eq!(full.err(), Some(Refused::Status(429)));
+    let gone = admitted.pop().expect("a member");
+    let gone_session = sessions.pop().expect("its session");
+    gone.close().await;
+    loop {
+        let m = admitted[0].recv_type("presence.left").await;
+        if m["session"] == gone_session {
+            break;
+        }
+    }
+    let (_late, w) = app.join(&b, &b.edit, "late").await;
+    assert_eq!(w["members"].as_array().map(Vec::len), Some(MAX));
 }

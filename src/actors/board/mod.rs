@@ -29,9 +29,13 @@ use crate::protocol::{
 use crate::state::Shared;
 
 mod admin;
+mod admission;
 mod outbox;
 
+use admission::Admissions;
+
 pub use admin::{AdminOps, Deleted, Kick, ListSessions, Restore, SessionInfo, TokenRotated};
+pub use admission::Admit;
 
 /// Chat events a welcome carries.
 const WELCOME_CHAT: usize = 50;
@@ -159,6 +163,8 @@ struct Live {
     turn_len: usize,
     draining: bool,
     drained: Vec<oneshot::Sender<()>>,
+    /// Places held for upgrades on their way to a join (`admission`).
+    admissions: Admissions,
 }
 
 enum Phase {
@@ -250,6 +256,7 @@ impl Board {
                     turn_len: 0,
                     draining: false,
                     drained: Vec::new(),
+                    admissions: Admissions::default(),
                 }));
                 self.persister.do_send(Register {
                     board: self.id.clone(),
@@ -279,8 +286,11 @@ impl Board {
 
     fn stop_if_idle(&mut self, ctx: &mut Context<Self>) {
         let idle = Duration::from_millis(self.shared.config.board_idle_ms);
-        let Phase::Ready(live) = &self.phase else { return };
-        if live.members.is_empty() && live.pending.is_empty() && self.last_activity.elapsed() >= idle {
+        let Phase::Ready(live) = &mut self.phase else {
+            return;
+        };
+        let empty = live.members.is_empty() && live.admissions.is_idle();
+        if empty && live.pending.is_empty() && self.last_activity.elapsed() >= idle {
             log::info!("board {} closed (idle)", self.id);
             self.stop(ctx);
         }
@@ -305,6 +315,8 @@ impl Board {
             false
         };
         self.last_activity = Instant::now();
+        // a place is free: an admission waiting for one may be answered
+        self.answer_admissions(ctx);
         if was_in_call {
             self.broadcast(&ServerMessage::CallLeft { session }.to_frame(), ctx);
         }
@@ -542,33 +554,6 @@ impl Actor for Board {
     }
 }
 
-/// Checks a token and the member limit before an upgrade; answers the role.
-#[derive(Message)]
-#[rtype(result = "Result<Role>")]
-pub struct Admit {
-    pub token: String,
-}
-
-impl Handler<Admit> for Board {
-    type Result = Result<Role>;
-
-    fn handle(&mut self, m: Admit, _: &mut Context<Self>) -> Result<Role> {
-        let max_members = self.shared.config.max_members;
-        self.last_activity = Instant::now();
-        let live = self.live()?;
-        let role = Self::role_of(live, &m.token)?;
-        if live.draining {
-            return Err(Error::Unavailable("the server is shutting down".into()));
-        }
-        if live.members.len() >= max_members {
-            return Err(Error::LimitExceeded(format!(
-                "a board admits at most {max_members} members"
-            )));
-        }
-        Ok(role)
-    }
-}
-
 /// The committed state, for `GET /api/boards/{id}`.
 #[derive(Debug, serde::Serialize)]
 pub struct Snapshot {
@@ -663,9 +648,13 @@ impl Handler<Join> for Board {
             last_delivery: Instant::now(),
         };
         if let Ok(live) = self.live() {
+            live.admissions.joined();
             live.joined_at.insert(j.session.clone(), now_rfc3339());
             live.members.insert(j.session, slot);
         }
+        // its reservation is a member now: that may decide the admissions
+        // waiting for it
+        self.answer_admissions(ctx);
         let mut frames = Vec::with_capacity(1 + replay.len());
         frames.push(welcome);
         frames.extend(replay);
@@ -941,7 +930,7 @@ pub struct Drain;
 impl Handler<Drain> for Board {
     type Result = ResponseActFuture<Self, ()>;
 
-    fn handle(&mut self, _: Drain, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, _: Drain, ctx: &mut Context<Self>) -> Self::Result {
         let (tx, rx) = oneshot::channel();
         match self.live() {
             Ok(live) => {
@@ -956,6 +945,8 @@ impl Handler<Drain> for Board {
                 let _ = tx.send(());
             }
         }
+        // the waiting admissions are refused
+        self.answer_admissions(ctx);
         Box::pin(async move { rx.await.ok() }.into_actor(self).map(|_, act, ctx| {
             act.deliver(None, ctx);
             if let Ok(live) = act.live() {
