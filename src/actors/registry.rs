@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
@@ -13,8 +13,15 @@ use super::board::{Board, Drain};
 use super::persister::Persister;
 use crate::state::Shared;
 
-/// How long a shutdown waits for the boards to flush.
-const DRAIN_TIMEOUT: Duration = Duration::from_secs(8);
+/// How long a shutdown lets the boards commit what they admitted: then
+/// every board closes its sockets with 1001 whatever is left (ops still
+/// waiting for the database were never acknowledged, so nothing promised
+/// is lost). The process must exit within 10 s of SIGTERM (§5), and the
+/// HTTP server's own grace for the connections comes after (2 s).
+const DRAIN_DEADLINE: Duration = Duration::from_secs(7);
+/// How long the registry waits for the boards: a little past their
+/// deadline, in case one is slow to answer.
+const DRAIN_TIMEOUT: Duration = Duration::from_millis(7_500);
 
 /// Every open board, by id.
 pub struct Registry {
@@ -117,11 +124,12 @@ impl Handler<DrainAll> for Registry {
     type Result = ResponseFuture<()>;
 
     fn handle(&mut self, _: DrainAll, _: &mut Context<Self>) -> Self::Result {
-        let drains: Vec<_> = self.boards.values().map(|b| b.send(Drain)).collect();
+        let deadline = Instant::now() + DRAIN_DEADLINE;
+        let drains: Vec<_> = self.boards.values().map(|b| b.send(Drain { deadline })).collect();
         Box::pin(async move {
             let all = futures_util::future::join_all(drains);
             if actix::clock::timeout(DRAIN_TIMEOUT, all).await.is_err() {
-                log::warn!("boards did not flush within {DRAIN_TIMEOUT:?}; unacknowledged ops are dropped");
+                log::warn!("boards did not close within {DRAIN_TIMEOUT:?}");
             }
         })
     }

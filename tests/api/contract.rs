@@ -1,6 +1,7 @@
 //! Points of PROTOCOL.md that an audit found the server missing, each
 //! pinned over real sockets.
 
+use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -247,4 +248,146 @@ async fn concurrent_upgrades_respect_the_member_limit(backend: Backend) {
     }
     let (_late, w) = app.join(&b, &b.edit, "late").await;
     assert_eq!(w["members"].as_array().map(Vec::len), Some(MAX));
+}
+
+/// A throwaway cluster of its own, for a test that stops it (as in
+/// durability.rs).
+struct OwnCluster {
+    dir: String,
+    url: String,
+}
+
+impl OwnCluster {
+    fn new() -> Self {
+        let out = Command::new("scripts/pg.sh")
+            .arg("new")
+            .output()
+            .expect("scripts/pg.sh new");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let (dir, url) = line.split_once(' ').expect("DIR URL");
+        OwnCluster {
+            dir: dir.into(),
+            url: url.into(),
+        }
+    }
+
+    fn run(&self, what: &str) {
+        let ok = Command::new("scripts/pg.sh")
+            .args([what, &self.dir])
+            .status()
+            .expect("pg.sh");
+        assert!(ok.success(), "pg.sh {what}");
+    }
+
+    /// A new database in the cluster; its URL.
+    fn database(&self, name: &str) -> String {
+        use diesel::{Connection, RunQueryDsl};
+        let mut conn = diesel::PgConnection::establish(&self.url).expect("connect");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("create db");
+        let base = self.url.rsplit_once('/').expect("URL has a database").0;
+        format!("{base}/{name}")
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = Command::new("scripts/pg.sh")
+            .args(["destroy", &self.dir])
+            .status();
+    }
+}
+
+/// §5: on SIGTERM the server closes every socket with 1001 and exits 0
+/// within 10 s, even when the database is down and ops wait for it (they
+/// were never acknowledged, so nothing promised is lost).
+#[actix_web::test]
+async fn sigterm_while_the_database_is_down_closes_with_1001_in_time() {
+    let cluster = OwnCluster::new();
+    let db = cluster.database("shutdown");
+    let mut server = start_binary(&db, &[]).await;
+    let http = awc::Client::builder().timeout(WAIT).finish();
+    let b = create_board(&http, &server.addr, "bye").await;
+    let other = create_board(&http, &server.addr, "other").await;
+    let mut clients = Vec::new();
+    for (board, name) in [(&b, "a"), (&b, "b"), (&other, "c")] {
+        let url = format!(
+            "ws://{}/ws/boards/{}?token={}&name={name}",
+            server.addr, board.id, board.edit
+        );
+        let mut c = Client::connect(&url).await.expect("upgrade");
+        assert_eq!(c.recv().await["type"], "welcome");
+        clients.push(c);
+    }
+    let acked = clients[0].request(create_msg("before"), 1).await;
+    assert_eq!(acked["seq"], 1, "{acked}");
+
+    cluster.run("stop");
+    for (i, c) in clients.iter_mut().enumerate() {
+        let mut op = create_msg("held");
+        op["ref"] = json!(10 + i);
+        c.send(op).await;
+    }
+    // long enough for a commit attempt to fail and the boards to hold on
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let started = Instant::now();
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill")
+        .success());
+    for c in &mut clients {
+        // no op held back may be acknowledged: the database never saw it
+        let code = loop {
+            match tokio::time::timeout(Duration::from_secs(11), c.ws.next())
+                .await
+                .expect("closed within 11 s")
+            {
+                Some(Ok(Message::Close(f))) => break f.map(|f| u16::from(f.code)),
+                Some(Ok(Message::Text(t))) => {
+                    let v: Value = serde_json::from_str(t.as_str()).expect("JSON");
+                    assert_ne!(v["ok"], true, "a held op was acknowledged: {v}");
+                }
+                Some(Ok(_)) => {}
+                other => panic!("no close frame: {other:?}"),
+            }
+        };
+        assert_eq!(code, Some(1001));
+    }
+    let status = loop {
+        if let Some(s) = server.child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no exit within 10 s of SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "exit status {status}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // what was acknowledged is there; the rest was never promised
+    cluster.run("start");
+    let mut server = start_binary(&db, &[]).await;
+    let mut res = http
+        .get(format!(
+            "http://{}/api/boards/{}?token={}",
+            server.addr, b.id, b.view
+        ))
+        .send()
+        .await
+        .expect("GET");
+    let state: Value = res.json().await.expect("JSON");
+    assert!(state["seq"].as_i64().is_some_and(|s| s >= 1), "{state}");
+    let _ = server.child.kill();
+    let _ = server.child.wait();
 }

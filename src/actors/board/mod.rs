@@ -921,16 +921,21 @@ impl Handler<Committed> for Board {
     }
 }
 
-/// Shutdown: refuse new ops, commit what was admitted, close every socket
-/// with 1001, then stop.
+/// Shutdown: refuse new ops, commit what was admitted until `deadline`,
+/// close every socket with 1001, then stop.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Drain;
+pub struct Drain {
+    /// When the sockets are closed even if ops are still waiting for the
+    /// database: those were never acknowledged, and the exit must not wait
+    /// for an outage to end.
+    pub deadline: Instant,
+}
 
 impl Handler<Drain> for Board {
     type Result = ResponseActFuture<Self, ()>;
 
-    fn handle(&mut self, _: Drain, ctx: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, m: Drain, ctx: &mut Context<Self>) -> Self::Result {
         let (tx, rx) = oneshot::channel();
         match self.live() {
             Ok(live) => {
@@ -947,9 +952,18 @@ impl Handler<Drain> for Board {
         }
         // the waiting admissions are refused
         self.answer_admissions(ctx);
-        Box::pin(async move { rx.await.ok() }.into_actor(self).map(|_, act, ctx| {
+        let left = m.deadline.saturating_duration_since(Instant::now());
+        let flushed = async move { matches!(actix::clock::timeout(left, rx).await, Ok(Ok(()))) };
+        Box::pin(flushed.into_actor(self).map(|flushed, act, ctx| {
             act.deliver(None, ctx);
+            let id = act.id.clone();
             if let Ok(live) = act.live() {
+                if !flushed {
+                    log::warn!(
+                        "board {id}: {} unacknowledged op(s) not committed by the shutdown deadline",
+                        live.pending.len()
+                    );
+                }
                 for slot in live.members.values() {
                     slot.addr.do_send(CloseSession {
                         code: 1001,
