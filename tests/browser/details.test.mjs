@@ -90,16 +90,22 @@ test('members: colours kept across reloads and distinct, same names told apart, 
   await c.waitForFunction(() => document.querySelectorAll('#members li').length === 3);
   await c.waitForTimeout(300);
   const before = await listOn(c);
-  const names = before.map(([n]) => n);
+  const names = before.map(([n]) => n).sort();
   assert.deepEqual(names, ['Ada (1)', 'Ada (2)', 'Cy (you)']);
   assert.equal(new Set(before.map(([, col]) => col)).size, 3, `distinct colours: ${JSON.stringify(before)}`);
-  // A reloads: the same colour
-  const colourOfFirstAda = before[0][1];
+  // A reloads: the same colour, on A's page and on C's
+  const mine = (p) => p.$$eval('#members li', (lis) => lis.find((li) => li.textContent.includes('(you)')).querySelector('.dot').style.background);
+  const colourOfA = await mine(a);
   await a.reload();
   await a.locator('#status[data-state="connected"]').waitFor();
+  await a.waitForTimeout(300);
+  assert.equal(await mine(a), colourOfA);
   await c.waitForFunction(
-    (col) => [...document.querySelectorAll('#members li')].some((li) => li.querySelector('.name').textContent.startsWith('Ada') && li.querySelector('.dot').style.background === col && li === document.querySelector('#members li:last-child')),
-    colourOfFirstAda,
+    (col) => {
+      const lis = [...document.querySelectorAll('#members li')];
+      return lis.length === 3 && lis.filter((li) => li.querySelector('.dot').style.background === col).length === 1;
+    },
+    colourOfA,
   );
   // a cursor that leaves the board fades
   const vp = await b.locator('#viewport').boundingBox();

@@ -54,14 +54,25 @@ export function init(ctx) {
     conn.send({ type: 'presence.set', state: mine });
   }
 
-  /** My colour: the one I had, unless someone present has it; then a free one. */
+  /**
+   * My colour: the one I had, unless someone else present has it; then a
+   * free one. A member of my name with my saved colour is my own previous
+   * page (a reload whose old session has not left yet): not someone else.
+   */
   function pickColor() {
+    const raw = localStorage.getItem('corkboard.color');
+    const saved = raw === null ? NaN : Number(raw);
+    const hasSaved = Number.isInteger(saved) && saved >= 0 && saved < COLORS.length;
     const taken = new Set();
-    for (const m of members.values()) if (m.session !== ctx.session.me) taken.add(colorIndex(m.session));
-    const saved = Number(localStorage.getItem('corkboard.color'));
-    let i = Number.isInteger(saved) && saved >= 0 && saved < COLORS.length && localStorage.getItem('corkboard.color') !== null ? saved : hash(ctx.session.name) % COLORS.length;
+    for (const m of members.values()) {
+      if (m.session === ctx.session.me) continue;
+      const c = colorIndex(m.session);
+      if (hasSaved && c === saved && m.name === ctx.session.name) continue;
+      taken.add(c);
+    }
+    let i = hasSaved ? saved : hash(ctx.session.name) % COLORS.length;
     if (taken.has(i)) i = COLORS.findIndex((_, j) => !taken.has(j));
-    if (i < 0) i = saved || 0;
+    if (i < 0) i = hasSaved ? saved : 0;
     localStorage.setItem('corkboard.color', String(i));
     return i;
   }
