@@ -21,7 +21,11 @@ form.addEventListener('submit', async (e) => {
     return showError('The server cannot be reached.');
   }
   const body = await res.json().catch(() => ({}));
-  if (!res.ok) return showError(body.error?.message ?? `The server answered ${res.status}.`);
+  if (!res.ok) {
+    // the server holds the rules (a title's length, …) and says which one failed
+    const why = body.error?.message;
+    return showError(why ? `That did not work: ${why}.` : `The server answered ${res.status}.`);
+  }
   const link = (token) => `${location.origin}/b/${encodeURIComponent(body.id)}?token=${encodeURIComponent(token)}`;
   const byId = (/** @type {string} */ id) => /** @type {any} */ (document.getElementById(id));
   byId('created-title').textContent = body.title;

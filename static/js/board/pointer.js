@@ -6,6 +6,8 @@
 
 const PREVIEW_MS = 33; // ~30 previews/s at most, the latest wins
 const CURSOR_MS = 33;
+// previews and cursors together stay well inside the server's rate limit
+const SHARE_OF_RATE = 0.3;
 const LONG_PRESS_MS = 500;
 const SLOP_PX = 4; // a press that moves less is a click
 const TOUCH_SLOP_PX = 10;
@@ -30,6 +32,12 @@ export function init(ctx) {
 
   // ---------------------------------------------------------------- ephemeral sends
 
+  /** @param {number} ms the interval wanted; longer if the server's rate limit asks for it */
+  const every = (ms) => {
+    const rate = ctx.session.limits.rate_per_s;
+    return rate ? Math.max(ms, 1000 / (rate * SHARE_OF_RATE)) : ms;
+  };
+
   let lastPreview = 0;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let previewTimer;
@@ -45,7 +53,7 @@ export function init(ctx) {
   /** @param {string} id @param {number} x @param {number} y */
   function sendPreview(id, x, y) {
     pendingPreview = { id, x, y };
-    const wait = PREVIEW_MS - (performance.now() - lastPreview);
+    const wait = every(PREVIEW_MS) - (performance.now() - lastPreview);
     if (wait <= 0) flushPreview();
     else if (!previewTimer) previewTimer = setTimeout(flushPreview, wait);
   }
@@ -59,7 +67,7 @@ export function init(ctx) {
   /** @param {PointerEvent} e */
   function sendCursor(e) {
     const now = performance.now();
-    if (now - lastCursor < CURSOR_MS || ctx.session.ended) return;
+    if (now - lastCursor < every(CURSOR_MS) || ctx.session.ended) return;
     lastCursor = now;
     const p = ctx.view.toWorld(e.clientX, e.clientY);
     conn.send({ type: 'cursor', x: Math.round(p.x), y: Math.round(p.y) });
