@@ -229,6 +229,10 @@ pub enum ClientMessage {
     },
     #[serde(rename = "cursor")]
     Cursor { x: f64, y: f64 },
+    /// *(extension)* Where a sticker being dragged is now: ephemeral,
+    /// relayed like cursors, never stored; the drop is a `sticker.update`.
+    #[serde(rename = "sticker.drag")]
+    StickerDrag { id: Uuid, x: f64, y: f64 },
     #[serde(rename = "presence.set")]
     PresenceSet { state: Value },
     #[serde(rename = "signal")]
@@ -346,6 +350,19 @@ pub struct CallInfo<'a> {
     pub ice_servers: &'a Value,
 }
 
+/// *(extension)* The limits a client must keep to, in the welcome, so
+/// that a page never copies them by hand.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct LimitsInfo {
+    pub max_text_chars: usize,
+    pub max_title_chars: usize,
+    pub max_name_chars: usize,
+    pub max_stickers: usize,
+    pub max_frame_bytes: usize,
+    pub rate_per_s: u32,
+    pub rate_burst: u32,
+}
+
 /// The first frame of every connection.
 #[derive(Debug, Serialize)]
 pub struct Welcome<'a> {
@@ -362,6 +379,7 @@ pub struct Welcome<'a> {
     pub members: Vec<&'a Member>,
     pub heartbeat: HeartbeatInfo,
     pub call: CallInfo<'a>,
+    pub limits: LimitsInfo,
 }
 
 /// Every message the server sends, by its `type`.
@@ -394,6 +412,13 @@ pub enum ServerMessage<'a> {
     PresenceUpdated { member: &'a Member },
     #[serde(rename = "cursor")]
     Cursor { session: &'a str, x: f64, y: f64 },
+    #[serde(rename = "sticker.drag")]
+    StickerDrag {
+        session: &'a str,
+        id: Uuid,
+        x: f64,
+        y: f64,
+    },
     #[serde(rename = "signal")]
     Signal { from: &'a str, payload: &'a Value },
     #[serde(rename = "pong")]

@@ -57,10 +57,62 @@ pub struct Session {
     last_heard: Instant,
     /// The first and the latest refusal of an unbroken run of refusals.
     abuse: Option<(Instant, Instant)>,
-    cursor_sent: Option<Instant>,
-    cursor_pending: Option<(f64, f64)>,
+    cursor: Paced<(f64, f64)>,
+    drag: Paced<(uuid::Uuid, f64, f64)>,
     /// A message split over continuation frames, while it arrives.
     partial: Option<Partial>,
+}
+
+/// One ephemeral stream (cursor, drag preview) paced to one message per
+/// `CURSOR_INTERVAL`: the first goes at once, later ones within the
+/// interval replace each other, and the latest goes when it ends.
+struct Paced<T> {
+    sent: Option<Instant>,
+    pending: Option<T>,
+}
+
+impl<T> Default for Paced<T> {
+    fn default() -> Self {
+        Paced {
+            sent: None,
+            pending: None,
+        }
+    }
+}
+
+/// What to do with a value offered to a `Paced` stream.
+enum Offer<T> {
+    /// Send it now.
+    Now(T),
+    /// It waits: take it with `take_due` after this long.
+    Later(Duration),
+    /// It replaced a waiting one (already scheduled).
+    Replaced,
+}
+
+impl<T> Paced<T> {
+    fn offer(&mut self, value: T, now: Instant) -> Offer<T> {
+        match self.sent {
+            Some(sent) if now - sent < CURSOR_INTERVAL => {
+                if self.pending.replace(value).is_some() {
+                    Offer::Replaced
+                } else {
+                    Offer::Later(CURSOR_INTERVAL - (now - sent))
+                }
+            }
+            _ => {
+                self.sent = Some(now);
+                Offer::Now(value)
+            }
+        }
+    }
+
+    /// The waiting value, now due.
+    fn take_due(&mut self, now: Instant) -> Option<T> {
+        let value = self.pending.take()?;
+        self.sent = Some(now);
+        Some(value)
+    }
 }
 
 /// A message split over continuation frames.
@@ -94,11 +146,19 @@ impl Session {
             limiter: RateLimiter::direct(Quota::per_second(per_s).allow_burst(burst)),
             last_heard: Instant::now(),
             abuse: None,
-            cursor_sent: None,
-            cursor_pending: None,
+            cursor: Paced::default(),
+            drag: Paced::default(),
             partial: None,
             shared,
         }
+    }
+
+    /// Refuses, in the error format, a request that is not a WebSocket
+    /// upgrade (actix's own refusal is an empty 400 or 426).
+    pub fn check_upgrade(req: &actix_web::HttpRequest) -> Result<(), Error> {
+        ws::handshake(req)
+            .map(|_| ())
+            .map_err(|e| Error::bad(format!("not a WebSocket upgrade: {e}")))
     }
 
     /// Starts the socket of this session: answers the upgrade request.
@@ -267,6 +327,14 @@ impl Session {
                 crate::board::check_coord("y", y)?;
                 self.cursor(x, y, ctx);
             }
+            Parsed::Other(ClientMessage::StickerDrag { id, x, y }) => {
+                if self.role != Role::Editor {
+                    return Err(Error::Forbidden("a viewer cannot move stickers".into()));
+                }
+                crate::board::check_coord("x", x)?;
+                crate::board::check_coord("y", y)?;
+                self.drag(id, x, y, ctx);
+            }
             Parsed::Other(ClientMessage::PresenceSet { state }) => {
                 crate::board::validate_presence(&state)?;
                 self.board.do_send(board::PresenceSet {
@@ -297,31 +365,48 @@ impl Session {
         Ok(())
     }
 
-    /// Coalesces cursor positions to `CURSOR_INTERVAL`: one goes out at
-    /// once, later ones within the interval replace each other and the
-    /// latest goes out when the interval ends.
+    /// Cursor positions, paced to `CURSOR_INTERVAL` (latest wins).
     fn cursor(&mut self, x: f64, y: f64, ctx: &mut ws::WebsocketContext<Self>) {
-        let now = Instant::now();
-        match self.cursor_sent {
-            Some(sent) if now - sent < CURSOR_INTERVAL => {
-                if self.cursor_pending.replace((x, y)).is_some() {
-                    self.shared.metrics.cursors_coalesced.inc();
-                } else {
-                    ctx.run_later(CURSOR_INTERVAL - (now - sent), |act, _| {
-                        if let Some((x, y)) = act.cursor_pending.take() {
-                            act.send_cursor(x, y, Instant::now());
-                        }
-                    });
-                }
+        match self.cursor.offer((x, y), Instant::now()) {
+            Offer::Now((x, y)) => self.send_cursor(x, y),
+            Offer::Later(wait) => {
+                ctx.run_later(wait, |act, _| {
+                    if let Some((x, y)) = act.cursor.take_due(Instant::now()) {
+                        act.send_cursor(x, y);
+                    }
+                });
             }
-            _ => self.send_cursor(x, y, now),
+            Offer::Replaced => self.shared.metrics.cursors_coalesced.inc(),
         }
     }
 
-    fn send_cursor(&mut self, x: f64, y: f64, now: Instant) {
-        self.cursor_sent = Some(now);
+    fn send_cursor(&mut self, x: f64, y: f64) {
         self.board.do_send(board::Cursor {
             session: self.id.clone(),
+            x,
+            y,
+        });
+    }
+
+    /// Drag previews, paced like cursors (latest wins).
+    fn drag(&mut self, id: uuid::Uuid, x: f64, y: f64, ctx: &mut ws::WebsocketContext<Self>) {
+        match self.drag.offer((id, x, y), Instant::now()) {
+            Offer::Now(preview) => self.send_drag(preview),
+            Offer::Later(wait) => {
+                ctx.run_later(wait, |act, _| {
+                    if let Some(preview) = act.drag.take_due(Instant::now()) {
+                        act.send_drag(preview);
+                    }
+                });
+            }
+            Offer::Replaced => self.shared.metrics.cursors_coalesced.inc(),
+        }
+    }
+
+    fn send_drag(&mut self, (id, x, y): (uuid::Uuid, f64, f64)) {
+        self.board.do_send(board::Drag {
+            session: self.id.clone(),
+            id,
             x,
             y,
         });

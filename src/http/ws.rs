@@ -1,5 +1,7 @@
 //! `GET /ws/boards/{id}`: every check that can refuse a connection happens
-//! here, before the upgrade; then the Session actor takes the socket.
+//! here, before the upgrade (the request's own faults first, then the
+//! board, the token and the member limit); then the Session actor takes
+//! the socket.
 
 use std::sync::Arc;
 
@@ -59,8 +61,10 @@ pub async fn connect(
     if shared.draining() {
         return Err(Error::Unavailable("the server is shutting down".into()).into());
     }
-    let token = token_of(&req, q.token.as_deref());
-    let (board, role) = admit(&registry, &id, &token).await?;
+    // What the request alone can tell comes first, so that an admission
+    // (which holds a member's place until the join) is only made for an
+    // upgrade that will happen.
+    Session::check_upgrade(&req)?;
     let name = crate::board::validate_name(q.name.as_deref().unwrap_or_default())?;
     let since = match q.since.as_deref() {
         None => None,
@@ -71,5 +75,7 @@ pub async fn connect(
                 .ok_or_else(|| Error::bad("since must be an integer >= 0"))?,
         ),
     };
+    let token = token_of(&req, q.token.as_deref());
+    let (board, role) = admit(&registry, &id, &token).await?;
     Session::new(name, role, since, board, shared.get_ref().clone()).start(&req, stream)
 }

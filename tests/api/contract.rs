@@ -17,6 +17,9 @@ crate::on_both_backends!(
     an_op_id_retry_without_ref_gets_no_reply,
     heartbeat_drops_a_silent_client_at_its_timeout,
     concurrent_upgrades_respect_the_member_limit,
+    drag_previews_are_relayed_and_never_stored,
+    the_welcome_carries_the_limits,
+    a_request_that_is_not_an_upgrade_is_refused_in_json,
 );
 
 /// Frames sent right after the upgrade, without waiting for the welcome:
@@ -390,4 +393,86 @@ async fn sigterm_while_the_database_is_down_closes_with_1001_in_time() {
     assert!(state["seq"].as_i64().is_some_and(|s| s >= 1), "{state}");
     let _ = server.child.kill();
     let _ = server.child.wait();
+}
+
+/// `sticker.drag` (extension): an editor's previews reach the others,
+/// paced like cursors, not the sender; nothing is stored; a viewer may not.
+async fn drag_previews_are_relayed_and_never_stored(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let b = app.board("Drag").await;
+    let (mut a, wa) = app.join(&b, &b.edit, "A").await;
+    let (mut v, _) = app.join(&b, &b.view, "V").await;
+    a.recv_type("presence.joined").await;
+    let id = "0b0e7f0e-4c1d-4a63-9d5e-8f0b1d7e2a11";
+    for i in 0..50 {
+        a.send(json!({ "type": "sticker.drag", "id": id, "x": i, "y": 2 * i }))
+            .await;
+    }
+    let first = v.recv_type("sticker.drag").await;
+    assert_eq!(first["session"], wa["session"]);
+    assert_eq!(first["id"], id);
+    // paced: the last position arrives, most of those between do not
+    let mut seen = 1;
+    let mut last = first;
+    while last["x"] != 49.0 {
+        last = v.recv_type("sticker.drag").await;
+        seen += 1;
+    }
+    assert_eq!(last["y"], 98.0);
+    assert!(seen < 10, "{seen} previews delivered of 50");
+    a.assert_silent(Duration::from_millis(200)).await;
+    let (_, state) = app.get(&format!("/api/boards/{}?token={}", b.id, b.view)).await;
+    assert_eq!(state["seq"], 0, "nothing stored");
+    // viewers cannot, and bad coordinates are refused
+    let reply = v
+        .request(json!({ "type": "sticker.drag", "id": id, "x": 1, "y": 1 }), 1)
+        .await;
+    assert_eq!(reply["error"]["code"], "forbidden", "{reply}");
+    let reply = a
+        .request(json!({ "type": "sticker.drag", "id": id, "x": 1e300, "y": 1 }), 2)
+        .await;
+    assert_eq!(reply["error"]["code"], "bad_request", "{reply}");
+}
+
+/// The welcome says which limits the page must keep to (extension).
+async fn the_welcome_carries_the_limits(backend: Backend) {
+    let app = spawn_app_with(backend, |c| {
+        c.max_text_chars = 500;
+        c.max_stickers = 7;
+    })
+    .await;
+    let b = app.board("Limits").await;
+    let (_, w) = app.join(&b, &b.view, "A").await;
+    assert_eq!(w["limits"]["max_text_chars"], 500);
+    assert_eq!(w["limits"]["max_stickers"], 7);
+    assert_eq!(w["limits"]["max_title_chars"], 200);
+    assert_eq!(w["limits"]["max_name_chars"], 64);
+    for key in ["max_frame_bytes", "rate_per_s", "rate_burst"] {
+        assert!(w["limits"][key].as_u64().is_some_and(|n| n > 0), "{key}: {w}");
+    }
+}
+
+/// A plain GET of the socket's URL is refused in the error format (it was
+/// actix's empty 400), and takes no member's place.
+async fn a_request_that_is_not_an_upgrade_is_refused_in_json(backend: Backend) {
+    let app = spawn_app_with(backend, |c| c.max_members = 1).await;
+    let b = app.board("B").await;
+    let started = Instant::now();
+    for _ in 0..3 {
+        let (status, err) = app
+            .get(&format!("/ws/boards/{}?token={}&name=a", b.id, b.edit))
+            .await;
+        assert_eq!(
+            (status, err["error"]["code"].as_str()),
+            (400, Some("bad_request")),
+            "{err}"
+        );
+        let no_name = format!("ws://{}/ws/boards/{}?token={}", app.addr, b.id, b.edit);
+        assert_eq!(Client::connect(&no_name).await.err(), Some(Refused::Status(400)));
+    }
+    let (_member, _) = app.join(&b, &b.edit, "first").await;
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "no place was held by a refusal"
+    );
 }

@@ -23,8 +23,8 @@ use crate::board::{Applied, BoardState, Change};
 use crate::db::queries::{EventRow, LoadedBoard, OpIdRow, Rows, StickerRow};
 use crate::error::{Error, Result};
 use crate::protocol::{
-    Author, BoardInfo, CallInfo, Event, EventBody, HeartbeatInfo, Member, Op, RawEvent, Ref, Role,
-    ServerMessage, SessionId, Sticker, Welcome,
+    Author, BoardInfo, CallInfo, Event, EventBody, HeartbeatInfo, LimitsInfo, Member, Op, RawEvent, Ref,
+    Role, ServerMessage, SessionId, Sticker, Welcome,
 };
 use crate::state::Shared;
 
@@ -511,6 +511,15 @@ impl Board {
                 max: config.call_max,
                 ice_servers: &config.ice_servers,
             },
+            limits: LimitsInfo {
+                max_text_chars: config.max_text_chars,
+                max_title_chars: crate::board::TITLE_MAX_CHARS,
+                max_name_chars: crate::board::NAME_MAX_CHARS,
+                max_stickers: config.max_stickers,
+                max_frame_bytes: config.max_frame_bytes,
+                rate_per_s: config.rate_per_s,
+                rate_burst: config.rate_burst,
+            },
         })
         .to_frame();
         let replay = match (recovered, j.since) {
@@ -714,6 +723,32 @@ impl Handler<Cursor> for Board {
     fn handle(&mut self, m: Cursor, ctx: &mut Context<Self>) {
         let frame = ServerMessage::Cursor {
             session: &m.session,
+            x: m.x,
+            y: m.y,
+        }
+        .to_frame();
+        self.broadcast_soon(&frame, Some(&m.session), ctx);
+    }
+}
+
+/// A member's drag preview of a sticker (paced and checked by its
+/// session): relayed to the others like a cursor, never stored.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Drag {
+    pub session: SessionId,
+    pub id: Uuid,
+    pub x: f64,
+    pub y: f64,
+}
+
+impl Handler<Drag> for Board {
+    type Result = ();
+
+    fn handle(&mut self, m: Drag, ctx: &mut Context<Self>) {
+        let frame = ServerMessage::StickerDrag {
+            session: &m.session,
+            id: m.id,
             x: m.x,
             y: m.y,
         }
