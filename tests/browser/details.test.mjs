@@ -177,3 +177,27 @@ test('the status never wraps the toolbar or moves the board', async () => {
   assert.equal(await top(), first);
   await a.context().close();
 });
+
+test('limits come from the server: text length and sticker count', async () => {
+  const small = await Server.start({ CORKBOARD_MAX_TEXT_CHARS: '50', CORKBOARD_MAX_STICKERS: '2' });
+  try {
+    const board = await small.createBoard('Small');
+    const a = await openBoard(browser, small, board, board.edit_token, 'Ada');
+    assert.equal(await a.getAttribute('#chat-input', 'maxlength'), '50');
+    await a.click('#add-sticker');
+    assert.equal(await a.locator('.text-edit').getAttribute('maxlength'), '50');
+    await a.keyboard.type('x'.repeat(80));
+    await a.keyboard.press('Control+Enter');
+    await sticker(a, 'x'.repeat(50)).waitFor();
+    await a.click('#add-sticker');
+    await a.keyboard.press('Escape');
+    await a.click('#add-sticker');
+    await a.locator('.toast', { hasText: 'at most 2 stickers' }).waitFor();
+    assert.equal(await a.locator('.sticker').count(), 2);
+    const state = await small.state(board);
+    assert.deepEqual(state.stickers.map((s) => s.text.length).sort(), [0, 50]);
+    await a.context().close();
+  } finally {
+    await small.down();
+  }
+});

@@ -107,7 +107,8 @@ test('a drag previews live to the others and writes one event on drop', async ()
     await a.waitForTimeout(30);
   }
   // while still held: B already sees it away from the start (a preview)
-  await b.waitForFunction(() => /translate\(2\d\dpx/.test(document.querySelector('.sticker').style.transform));
+  await b.waitForFunction(() => parseFloat(document.querySelector('.sticker').style.transform.slice(10)) > 300);
+  assert.equal((await server.state(board)).seq, seqBefore, 'nothing stored while dragging');
   await a.mouse.up();
   await b.waitForFunction(() => document.querySelector('.sticker').style.transform === 'translate(400px, 250px)');
   const positions = new Set(await seen());
