@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::{authorized_row, blocking, token_of};
-use crate::actors::board::{GetSnapshot, Snapshot};
+use crate::actors::board::{GetSnapshot, RecentEvents, Snapshot};
 use crate::actors::registry::{Lookup, Registry};
 use crate::db::queries::{self, BoardRow};
 use crate::db::{checkout, Pool};
@@ -100,13 +100,42 @@ struct EventsPage<'a> {
     events: Vec<ServerMessage<'a>>,
 }
 
-/// The committed events after `after`, in seq order.
+/// While the database is down, an open board answers from its recent
+/// log (its frames are the events as they went out); `None` when the
+/// board is not open or its log does not reach back far enough.
+async fn from_memory(
+    registry: &Addr<Registry>,
+    id: &str,
+    token: String,
+    after: i64,
+    limit: usize,
+) -> Option<Result<HttpResponse, Error>> {
+    let board = registry.send(Lookup { id: id.to_owned() }).await.ok()??;
+    let frames = match board.send(RecentEvents { token, after, limit }).await.ok()? {
+        Ok(Some(frames)) => frames,
+        Ok(None) => return None,
+        Err(e) => return Some(Err(e)),
+    };
+    let mut body = String::from("{\"events\":[");
+    for (i, frame) in frames.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(frame);
+    }
+    body.push_str("]}");
+    Some(Ok(HttpResponse::Ok().content_type("application/json").body(body)))
+}
+
+/// The committed events after `after`, in seq order; from an open
+/// board's memory while the database is down.
 #[get("/api/boards/{id}/events")]
 pub async fn get_events(
     req: HttpRequest,
     id: web::Path<String>,
     q: web::Query<EventsQuery>,
     pool: web::Data<Pool>,
+    registry: web::Data<Addr<Registry>>,
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     let token = token_of(&req, q.token.as_deref());
@@ -116,18 +145,28 @@ pub async fn get_events(
     };
     let after = number(&q.after, 0).filter(|n| *n >= 0);
     let limit = number(&q.limit, 100).filter(|n| *n > 0);
-    let pool = pool.get_ref().clone();
-    let events = blocking(move || {
+    let (pool, board_id, board_token) = (pool.get_ref().clone(), id.clone(), token.clone());
+    let read = blocking(move || {
         let mut conn = checkout(&pool)?;
-        authorized_row(&mut conn, &id, &token)?;
+        authorized_row(&mut conn, &board_id, &board_token)?;
         let (Some(after), Some(limit)) = (after, limit) else {
             return Err(Error::bad(
                 "after must be an integer >= 0 and limit an integer > 0",
             ));
         };
-        queries::events_after(&mut conn, &id, after, limit.min(1000))
+        queries::events_after(&mut conn, &board_id, after, limit.min(1000))
     })
-    .await?;
+    .await;
+    let events = match (read, after, limit) {
+        (Err(Error::DatabaseDown(detail)), Some(after), Some(limit)) => {
+            let limit = usize::try_from(limit.min(1000)).unwrap_or(1000);
+            return match from_memory(&registry, &id, token, after, limit).await {
+                Some(answer) => answer,
+                None => Err(Error::DatabaseDown(detail)),
+            };
+        }
+        (read, _, _) => read?,
+    };
     let bodies: Vec<_> = events.iter().map(|e| e.event.to_raw()).collect();
     let events = events
         .iter()

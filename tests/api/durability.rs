@@ -302,6 +302,23 @@ async fn postgres_outage_holds_ops_and_loses_nothing() {
     // an open board still answers from memory, with what is committed
     let (status, state) = app.get(&format!("/api/boards/{}?token={}", b.id, b.view)).await;
     assert_eq!((status, state["seq"].clone()), (200, json!(3)));
+    let path = |q: &str| format!("/api/boards/{}/events?{q}", b.id);
+    let (status, page) = app.get(&path(&format!("token={}", b.view))).await;
+    assert_eq!(status, 200, "{page}");
+    let seqs: Vec<i64> = page["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| {
+            assert_eq!(e["type"], "event");
+            e["seq"].as_i64().expect("seq")
+        })
+        .collect();
+    assert_eq!(seqs, [1, 2, 3], "the committed events, not the held ones");
+    let (_, page) = app.get(&path(&format!("token={}&after=1&limit=1", b.view))).await;
+    assert_eq!(page["events"][0]["seq"], 2);
+    assert_eq!(page["events"].as_array().map(Vec::len), Some(1));
+    assert_eq!(app.get(&path("token=wrong")).await.0, 403);
     // long enough for a commit attempt to fail (a checkout waits 2 s)
     tokio::time::sleep(Duration::from_secs(3)).await;
 

@@ -595,6 +595,39 @@ impl Handler<GetSnapshot> for Board {
     }
 }
 
+/// The committed events after `after` (at most `limit`) as their frames,
+/// from the board's recent log, if the token opens the board; `None`
+/// when the log no longer reaches back to `after`. How the events
+/// endpoint answers while the database is down.
+#[derive(Message)]
+#[rtype(result = "Result<Option<Vec<ByteString>>>")]
+pub struct RecentEvents {
+    pub token: String,
+    pub after: i64,
+    pub limit: usize,
+}
+
+impl Handler<RecentEvents> for Board {
+    type Result = Result<Option<Vec<ByteString>>>;
+
+    fn handle(&mut self, m: RecentEvents, _: &mut Context<Self>) -> Self::Result {
+        let live = self.live()?;
+        Self::role_of(live, &m.token)?;
+        let oldest = live.log.front().map_or(live.committed.seq + 1, |(seq, _)| *seq);
+        if m.after + 1 < oldest && m.after < live.committed.seq {
+            return Ok(None);
+        }
+        Ok(Some(
+            live.log
+                .iter()
+                .filter(|(seq, _)| *seq > m.after)
+                .take(m.limit)
+                .map(|(_, frame)| frame.clone())
+                .collect(),
+        ))
+    }
+}
+
 /// A session joins: the others get `presence.joined`; the session gets
 /// back the frames it must write first, or how to close.
 #[derive(Message)]
