@@ -119,6 +119,17 @@ test('Tab: a skip link, one tab stop for all stickers, Ctrl+arrows between them,
   await a.keyboard.press('Shift+Tab');
   assert.equal((await active(a)).sticker, 'below');
 
+  // the sticker's menu from the keyboard: Shift+F10, arrows, Escape back to the sticker
+  await a.keyboard.press('Shift+F10');
+  await a.locator('#context-menu').waitFor();
+  assert.equal(await a.evaluate(() => document.activeElement.textContent), 'Edit text');
+  assert.equal(await a.locator('#context-menu').count(), 1);
+  await a.keyboard.press('ArrowDown');
+  assert.match(await a.evaluate(() => document.activeElement.getAttribute('aria-label')), /^Colour: /);
+  await a.keyboard.press('Escape');
+  await a.locator('#context-menu').waitFor({ state: 'hidden' });
+  assert.equal((await active(a)).sticker, 'below');
+
   // Escape deselects and leaves focus on the board
   await a.keyboard.press('Escape');
   assert.equal(await a.locator('.sticker.selected').count(), 0);

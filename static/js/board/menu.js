@@ -23,8 +23,13 @@ export function init(ctx) {
     return b;
   };
 
+  let openedAt = 0;
+
   /** @type {import('./context.js').Ctx['menu']['open']} */
   function open(at, id) {
+    // the Menu key and Shift+F10 come as a key and as a contextmenu event: one menu
+    if (!menu.hidden && performance.now() - openedAt < 400) return;
+    openedAt = performance.now();
     const canEdit = ctx.session.canEdit();
     const items = [];
     if (id) {
