@@ -129,6 +129,10 @@ pub fn connect(url: &str, pool_size: u32) -> Result<(Backend, Pool), String> {
         // No round trip per checkout: a broken connection shows as a failed
         // query (the caller retries) and `has_broken` drops it.
         .test_on_check_out(false)
+        // r2d2 would log every failed connection attempt (several a second
+        // in an outage); the caller sees the checkout time out and logs
+        // it once, by the error policy.
+        .error_handler(Box::new(r2d2::NopErrorHandler))
         .build_unchecked(manager);
     Ok((backend, pool))
 }
