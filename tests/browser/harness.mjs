@@ -152,21 +152,26 @@ export async function adminPage(browser, server) {
   return page;
 }
 
-// Admin actions on one board, through the admin pages.
+// Admin actions on one board, posted as the admin pages post them (with the
+// CSRF token, confirmed: a destructive action has a confirmation page).
+async function adminPost(admin, server, board, action, fields) {
+  await admin.goto(`${server.base}/admin/boards/${board.id}`);
+  const csrf = await admin.locator('input[name="csrf_token"]').first().inputValue();
+  const res = await admin.request.post(`${server.base}/admin/boards/${board.id}/${action}`, {
+    form: { csrf_token: csrf, confirm: 'yes', ...fields },
+  });
+  if (!res.ok()) throw new Error(`admin ${action}: ${res.status()} ${await res.text()}`);
+}
 export async function kick(admin, server, board, name) {
   await admin.goto(`${server.base}/admin/boards/${board.id}`);
-  await admin.locator('#sessions tr', { hasText: name }).first().getByRole('button', { name: 'Kick' }).click();
-  await admin.waitForLoadState();
+  const session = await admin.locator('#sessions tr', { hasText: name }).first().getAttribute('data-session');
+  await adminPost(admin, server, board, 'kick', { session });
 }
 export async function rotate(admin, server, board, which) {
-  await admin.goto(`${server.base}/admin/boards/${board.id}`);
-  await admin.getByRole('button', { name: `Rotate the ${which} token` }).click();
-  await admin.waitForLoadState();
+  await adminPost(admin, server, board, 'rotate', { which });
 }
 export async function deleteBoard(admin, server, board) {
-  await admin.goto(`${server.base}/admin/boards/${board.id}`);
-  await admin.getByRole('button', { name: 'Delete this board' }).click();
-  await admin.waitForURL(/\/admin\/boards$/);
+  await adminPost(admin, server, board, 'delete', { title: board.title });
 }
 
 // Sends durable ops from a script client inside a page (its own socket), e.g.
