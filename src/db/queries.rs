@@ -954,6 +954,17 @@ pub fn import_board(
     })
 }
 
+// ------------------------------------------------------ admin pages (issue 16)
+
+/// How many stickers a board has now.
+pub fn count_stickers(conn: &mut DbConnection, id: &str) -> Result<i64> {
+    use diesel::dsl::count_star;
+    Ok(stickers::table
+        .filter(stickers::board_id.eq(id))
+        .select(count_star())
+        .first::<i64>(conn)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,7 @@ crate::on_both_backends!(
     wrong_passwords_from_elsewhere_do_not_lock_the_admin_out,
     imports_hold_to_the_live_rules,
     a_busy_board_exports_and_imports_back,
+    destructive_actions_need_their_confirmation,
 );
 
 const PASSWORD: &str = "correct horse battery staple";
@@ -413,6 +414,7 @@ async fn kick_rotate_rename_and_delete(backend: Backend) {
             &[
                 ("session", wv["session"].as_str().expect("s")),
                 ("csrf_token", &csrf),
+                ("confirm", "yes"),
             ],
         )
         .await;
@@ -447,7 +449,7 @@ async fn kick_rotate_rename_and_delete(backend: Backend) {
     let res = admin
         .post(
             &format!("{path}/rotate"),
-            &[("which", "edit"), ("csrf_token", &csrf)],
+            &[("which", "edit"), ("csrf_token", &csrf), ("confirm", "yes")],
         )
         .await;
     assert_eq!(res.status, 303);
@@ -489,7 +491,14 @@ async fn kick_rotate_rename_and_delete(backend: Backend) {
 
     // delete: 4004, rows gone
     let res = admin
-        .post(&format!("{path}/delete"), &[("csrf_token", &csrf)])
+        .post(
+            &format!("{path}/delete"),
+            &[
+                ("csrf_token", &csrf),
+                ("confirm", "yes"),
+                ("title", "Renamed by admin"),
+            ],
+        )
         .await;
     assert_eq!(
         (res.status, res.location.as_deref()),
@@ -567,7 +576,7 @@ async fn restore_export_and_import(backend: Backend) {
     let res = admin
         .post(
             &format!("/admin/boards/{}/restore", b.id),
-            &[("seq", "3"), ("csrf_token", &csrf)],
+            &[("seq", "3"), ("csrf_token", &csrf), ("confirm", "yes")],
         )
         .await;
     assert_eq!(res.status, 303, "{}", res.body);
@@ -998,4 +1007,146 @@ async fn a_busy_board_exports_and_imports_back(backend: Backend) {
         "{}",
         &res.body[..res.body.len().min(500)]
     );
+}
+
+/// Delete, restore, rotate and kick each have a confirmation page that
+/// says what will happen; their POSTs without `confirm=yes` (and, for a
+/// delete, the exact title) are refused with an error page and change
+/// nothing.
+async fn destructive_actions_need_their_confirmation(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut admin, csrf) = AdminClient::signed_in(&app).await;
+    let b = app.board("Sprint <42> retro").await;
+    let (mut ada, wa) = app.join(&b, &b.edit, "Ada").await;
+    let (mut vic, _) = app.join(&b, &b.view, "Vic").await;
+    for r in 1..=3 {
+        assert_eq!(ada.request(create_msg("note"), r).await["ok"], true);
+    }
+    let ada_session = wa["session"].as_str().expect("session").to_owned();
+    let path = format!("/admin/boards/{}", b.id);
+
+    // the board page's buttons lead to the confirmation pages, by GET
+    let page = admin.get(&path).await;
+    for action in ["kick", "rotate-edit", "rotate-view", "restore", "delete"] {
+        assert!(
+            page.body.contains(&format!("name=\"action\" value=\"{action}\"")),
+            "{action}"
+        );
+    }
+    assert!(!page
+        .body
+        .contains("method=\"post\" action=\"/admin/boards/{}/delete"));
+
+    // each page says what will happen, escaped, and posts the confirmation
+    let confirm = |q: &str| format!("{path}/confirm?{q}");
+    let del = admin.get(&confirm("action=delete")).await;
+    assert_eq!(del.status, 200, "{}", del.body);
+    assert!(
+        del.body
+            .contains("Delete “Sprint &#60;42&#62; retro”: 3 stickers, 3 events, 2 members connected"),
+        "{}",
+        del.body
+    );
+    assert!(!del.body.contains("<42>"));
+    assert!(del.body.contains("name=\"confirm\" value=\"yes\""));
+    assert!(del.body.contains("name=\"title\""));
+    assert!(del.body.contains(&format!("action=\"{path}/delete\"")));
+    let rot = admin.get(&confirm("action=rotate-edit")).await;
+    assert!(
+        rot.body
+            .contains("the 1 editor connected is disconnected and the old link stops working"),
+        "{}",
+        rot.body
+    );
+    let rot = admin.get(&confirm("action=rotate-view")).await;
+    assert!(rot.body.contains("Rotate the view-only link"), "{}", rot.body);
+    let res = admin.get(&confirm("action=restore&seq=1")).await;
+    assert!(res.body.contains("to seq 1 (of 3)"), "{}", res.body);
+    assert!(res.body.contains("Stickers: 3 now, 1 after."), "{}", res.body);
+    assert_eq!(admin.get(&confirm("action=restore&seq=9")).await.status, 400);
+    assert_eq!(admin.get(&confirm("action=restore")).await.status, 400);
+    let kick = admin
+        .get(&confirm(&format!("action=kick&session={ada_session}")))
+        .await;
+    assert!(
+        kick.body.contains("Kick Ada (editor, connected since 20"),
+        "{}",
+        kick.body
+    );
+    assert!(kick.body.contains(&ada_session));
+    assert_eq!(
+        admin.get(&confirm("action=kick&session=s-gone")).await.status,
+        404
+    );
+    assert_eq!(admin.get(&confirm("action=explode")).await.status, 400);
+
+    // without the confirmation: 400 with a page that says so, nothing done
+    let unconfirmed: [(&str, Vec<(&str, &str)>); 6] = [
+        ("kick", vec![("session", &ada_session)]),
+        ("rotate", vec![("which", "edit")]),
+        ("restore", vec![("seq", "1")]),
+        ("delete", vec![("title", "Sprint <42> retro")]),
+        ("delete", vec![("confirm", "yes")]),
+        ("delete", vec![("confirm", "yes"), ("title", "sprint <42> retro")]),
+    ];
+    for (action, mut form) in unconfirmed {
+        form.push(("csrf_token", &csrf));
+        let res = admin.post(&format!("{path}/{action}"), &form).await;
+        assert_eq!(res.status, 400, "{action} {form:?}: {}", res.body);
+        assert!(res.body.contains("<h1"), "an error page");
+        assert!(res.body.contains("nothing was"), "{}", res.body);
+    }
+    // still connected, same links, same seq, still there
+    assert_eq!(ada.request(create_msg("still here"), 9).await["ok"], true);
+    assert_eq!(
+        vic.request(json!({ "type": "chat.send", "text": "me too" }), 1)
+            .await["ok"],
+        true
+    );
+    let (status, state) = app.get(&format!("/api/boards/{}?token={}", b.id, b.edit)).await;
+    assert_eq!((status, state["seq"].as_i64()), (200, Some(5)));
+    assert_eq!(state["stickers"].as_array().map(Vec::len), Some(4));
+
+    // with it, each happens
+    let res = admin
+        .post(
+            &format!("{path}/restore"),
+            &[("seq", "1"), ("csrf_token", &csrf), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let (_, state) = app.get(&format!("/api/boards/{}?token={}", b.id, b.edit)).await;
+    assert_eq!(state["stickers"].as_array().map(Vec::len), Some(1));
+    let res = admin
+        .post(
+            &format!("{path}/kick"),
+            &[
+                ("session", &ada_session),
+                ("csrf_token", &csrf),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    assert_eq!(ada.closed().await, Some(4001));
+    let res = admin
+        .post(
+            &format!("{path}/rotate"),
+            &[("which", "view"), ("csrf_token", &csrf), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    assert_eq!(vic.closed().await, Some(4003));
+    let res = admin
+        .post(
+            &format!("{path}/delete"),
+            &[
+                ("title", "Sprint <42> retro"),
+                ("csrf_token", &csrf),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(admin.get(&path).await.status, 404);
 }

@@ -10,7 +10,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use serde::{Deserialize, Serialize};
 
-use super::{authorized_post, csrf_token, see_other, signed_in, CsrfOnly, Refusal};
+use super::{authorized_post, csrf_token, see_other, signed_in, Refusal};
 use crate::actors::board::{
     AdminOps, Board, Deleted, Kick, ListSessions, Restore, SessionInfo, TokenRotated,
 };
@@ -45,7 +45,7 @@ async fn open_board(registry: &Addr<Registry>, id: &str) -> Result<Addr<crate::a
 
 /// Sends `msg` to the board's actor if the board is open (a closed board
 /// has no sessions to tell); its answer, if any.
-async fn tell_if_open<M>(registry: &Addr<Registry>, id: &str, msg: M) -> Option<M::Result>
+pub(super) async fn tell_if_open<M>(registry: &Addr<Registry>, id: &str, msg: M) -> Option<M::Result>
 where
     M: actix::Message + Send + 'static,
     M::Result: Send,
@@ -55,7 +55,7 @@ where
     board.send(msg).await.ok()
 }
 
-async fn live_sessions(registry: &Addr<Registry>, id: &str) -> Vec<SessionInfo> {
+pub(super) async fn live_sessions(registry: &Addr<Registry>, id: &str) -> Vec<SessionInfo> {
     tell_if_open(registry, id, ListSessions).await.unwrap_or_default()
 }
 
@@ -199,11 +199,25 @@ pub async fn detail(
     })
 }
 
+/// Refuses an action whose form lacks `confirm=yes`: a destructive action
+/// goes through its confirmation page (`confirm.rs`), never one click.
+fn confirmed(confirm: Option<&str>) -> Result<(), Refusal> {
+    if confirm == Some("yes") {
+        return Ok(());
+    }
+    Err(Error::bad(
+        "this action was not confirmed, so nothing was done; use its button on the board's admin \
+         page, which shows what it will do and asks for confirmation",
+    )
+    .into())
+}
+
 /// Kick: which session.
 #[derive(Deserialize)]
 pub struct KickForm {
     session: String,
     csrf_token: Option<String>,
+    confirm: Option<String>,
 }
 
 #[post("/boards/{id}/kick")]
@@ -214,6 +228,7 @@ pub async fn kick(
     registry: web::Data<Addr<Registry>>,
 ) -> Result<HttpResponse, Refusal> {
     authorized_post(&session, form.csrf_token.as_deref())?;
+    confirmed(form.confirm.as_deref())?;
     let session_id = form.session.clone();
     tell_if_open(&registry, &id, Kick { session: session_id }).await;
     Ok(see_other(&format!("/admin/boards/{id}")))
@@ -251,6 +266,7 @@ pub async fn rename(
 pub struct RotateForm {
     which: String,
     csrf_token: Option<String>,
+    confirm: Option<String>,
 }
 
 #[post("/boards/{id}/rotate")]
@@ -267,6 +283,7 @@ pub async fn rotate(
         "view" => Role::Viewer,
         _ => return Err(Error::bad("which must be edit or view").into()),
     };
+    confirmed(form.confirm.as_deref())?;
     let token = crate::tokens::token();
     let (pool, board_id, new_token) = (pool.get_ref().clone(), id.to_string(), token.clone());
     crate::http::blocking(move || {
@@ -286,17 +303,37 @@ pub async fn rotate(
     )))
 }
 
+/// Delete: confirmed, with the board's title typed exactly.
+#[derive(Deserialize)]
+pub struct DeleteForm {
+    csrf_token: Option<String>,
+    confirm: Option<String>,
+    title: Option<String>,
+}
+
 #[post("/boards/{id}/delete")]
 pub async fn delete(
     session: Session,
     id: web::Path<String>,
-    form: web::Form<CsrfOnly>,
+    form: web::Form<DeleteForm>,
     pool: web::Data<Pool>,
     registry: web::Data<Addr<Registry>>,
 ) -> Result<HttpResponse, Refusal> {
     let admin = authorized_post(&session, form.csrf_token.as_deref())?;
-    tell_if_open(&registry, &id, Deleted).await;
+    confirmed(form.confirm.as_deref())?;
     let (pool, board_id) = (pool.get_ref().clone(), id.to_string());
+    let row = {
+        let (pool, board_id) = (pool.clone(), board_id.clone());
+        crate::http::blocking(move || queries::board_row(&mut *checkout(&pool)?, &board_id)).await?
+    };
+    if form.title.as_deref() != Some(row.title.as_str()) {
+        return Err(Error::bad(format!(
+            "the title typed does not match the board's title {:?} exactly, so nothing was deleted",
+            row.title
+        ))
+        .into());
+    }
+    tell_if_open(&registry, &id, Deleted).await;
     crate::http::blocking(move || queries::delete_board(&mut *checkout(&pool)?, &board_id)).await?;
     log::info!("admin {admin} deleted board {id}");
     Ok(see_other("/admin/boards"))
@@ -307,6 +344,7 @@ pub async fn delete(
 pub struct RestoreForm {
     seq: i64,
     csrf_token: Option<String>,
+    confirm: Option<String>,
 }
 
 #[post("/boards/{id}/restore")]
@@ -318,6 +356,7 @@ pub async fn restore(
     registry: web::Data<Addr<Registry>>,
 ) -> Result<HttpResponse, Refusal> {
     let admin = authorized_post(&session, form.csrf_token.as_deref())?;
+    confirmed(form.confirm.as_deref())?;
     let upto = form.seq;
     if upto < 0 {
         return Err(Error::bad("seq must be >= 0").into());
@@ -326,15 +365,7 @@ pub async fn restore(
     let target = crate::http::blocking(move || {
         let mut conn = checkout(&pool)?;
         let row = queries::board_row(&mut conn, &board_id)?;
-        let events = queries::events_after(&mut conn, &board_id, 0, upto)?;
-        let mut state = BoardState {
-            title: row.initial_title,
-            ..BoardState::default()
-        };
-        for e in &events {
-            fold(&mut state, e.seq, &e.at, &e.event);
-        }
-        Ok(state)
+        state_at(&mut conn, &row, upto)
     })
     .await?;
     let board = open_board(&registry, &id).await?;
@@ -347,6 +378,23 @@ pub async fn restore(
         .map_err(Error::internal)??;
     log::info!("admin {admin} restored board {id} to seq {upto}");
     Ok(see_other(&format!("/admin/boards/{id}")))
+}
+
+/// The board's state after its events up to seq `upto`.
+pub(super) fn state_at(
+    conn: &mut crate::db::DbConnection,
+    row: &BoardRow,
+    upto: i64,
+) -> Result<BoardState, Error> {
+    let events = queries::events_after(conn, &row.id, 0, upto)?;
+    let mut state = BoardState {
+        title: row.initial_title.clone(),
+        ..BoardState::default()
+    };
+    for e in &events {
+        fold(&mut state, e.seq, &e.at, &e.event);
+    }
+    Ok(state)
 }
 
 /// A board as a file: its state and its whole event log.

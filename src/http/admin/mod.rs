@@ -3,6 +3,7 @@
 //! boards (askama, `templates/admin/`).
 
 pub mod boards;
+pub mod confirm;
 pub mod sessions;
 
 use std::num::NonZeroU32;
@@ -358,6 +359,7 @@ pub fn scope(
         .service(overview)
         .service(boards::list)
         .service(boards::detail)
+        .service(confirm::confirm)
         .service(boards::kick)
         .service(boards::rename)
         .service(boards::rotate)
