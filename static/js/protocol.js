@@ -65,7 +65,7 @@ export const ERRORS = Object.freeze({
   too_large: 'That is too long.',
   limit_exceeded: 'This board has reached one of its limits.',
   rate_limited: 'You are sending changes too fast. Wait a moment and try again.',
-  unavailable: 'The board cannot save changes right now. They will be sent again.',
+  unavailable: 'The board cannot save changes right now, so that one was not saved. Try again in a moment.',
   internal: 'Something went wrong on the server.',
 });
 
