@@ -30,6 +30,7 @@ pub fn admin(args: AdminArgs) -> Result<String, String> {
                 created_at: crate::actors::board::now_rfc3339(),
             };
             queries::create_admin(&mut conn, &row).map_err(fail)?;
+            audit(&mut conn, "admin-create", &username).map_err(fail)?;
             Ok(format!("admin {username} created"))
         }
         AdminCommand::List => {
@@ -42,10 +43,31 @@ pub fn admin(args: AdminArgs) -> Result<String, String> {
         }
         AdminCommand::Delete { username } => {
             if queries::delete_admin(&mut conn, &username).map_err(fail)? {
+                audit(&mut conn, "admin-delete", &username).map_err(fail)?;
                 Ok(format!("admin {username} deleted"))
             } else {
                 Err(format!("no admin {username}"))
             }
         }
     }
+}
+
+/// Records a CLI action in the admin audit trail: by the operating
+/// system's user (the command line has no admin), from "cli".
+fn audit(conn: &mut db::DbConnection, action: &str, username: &str) -> crate::error::Result<()> {
+    let by = ["SUDO_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        .map_or_else(|| "cli".to_owned(), |u| format!("{u} (cli)"));
+    queries::record_audit(
+        conn,
+        &queries::NewAudit {
+            at: crate::actors::board::now_rfc3339(),
+            admin: by,
+            address: "cli".into(),
+            action: action.into(),
+            board_id: None,
+            detail: format!("admin {username}"),
+        },
+    )
 }

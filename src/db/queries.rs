@@ -965,6 +965,80 @@ pub fn count_stickers(conn: &mut DbConnection, id: &str) -> Result<i64> {
         .first::<i64>(conn)?)
 }
 
+/// One entry of the admin audit trail.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = super::schema::admin_audit)]
+pub struct AuditRow {
+    pub id: i64,
+    /// RFC 3339.
+    pub at: String,
+    /// Who: the admin (for a failed login, the name tried; from the CLI,
+    /// the operating system's user).
+    pub admin: String,
+    /// The client's address, or "cli".
+    pub address: String,
+    /// What: login, login-failed, logout, admin-create, admin-delete,
+    /// rename, rotate, kick, delete, import, export, restore.
+    pub action: String,
+    pub board_id: Option<String>,
+    /// The rest, in words.
+    pub detail: String,
+}
+
+/// A new entry of the audit trail.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = super::schema::admin_audit)]
+pub struct NewAudit {
+    pub at: String,
+    pub admin: String,
+    pub address: String,
+    pub action: String,
+    pub board_id: Option<String>,
+    pub detail: String,
+}
+
+/// Appends an entry to the audit trail (there is no update or delete).
+pub fn record_audit(conn: &mut DbConnection, entry: &NewAudit) -> Result<()> {
+    diesel::insert_into(super::schema::admin_audit::table)
+        .values(entry)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A page of the audit trail.
+#[derive(Debug)]
+pub struct AuditPage {
+    pub total: usize,
+    /// From 1: the one asked for, or the last one.
+    pub page: usize,
+    pub pages: usize,
+    /// Newest first.
+    pub entries: Vec<AuditRow>,
+}
+
+/// Page `page` (from 1; past the end, the last) of the audit trail, newest
+/// first.
+pub fn audit_page(conn: &mut DbConnection, page: usize, per_page: usize) -> Result<AuditPage> {
+    use super::schema::admin_audit::dsl as a;
+    use diesel::dsl::count_star;
+    let total = a::admin_audit.select(count_star()).first::<i64>(conn)? as usize;
+    let per_page = per_page.max(1);
+    let pages = total.div_ceil(per_page).max(1);
+    let page = page.clamp(1, pages);
+    let entries = a::admin_audit
+        .order(a::id.desc())
+        .limit(per_page as i64)
+        .offset(((page - 1) * per_page) as i64)
+        .select(AuditRow::as_select())
+        .load(conn)?;
+    Ok(AuditPage {
+        total,
+        page,
+        pages,
+        entries,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

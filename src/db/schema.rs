@@ -74,3 +74,16 @@ diesel::table! {
         expires_at -> BigInt,
     }
 }
+
+diesel::table! {
+    /// The admin audit trail (append-only).
+    admin_audit (id) {
+        id -> BigInt,
+        at -> Text,
+        admin -> Text,
+        address -> Text,
+        action -> Text,
+        board_id -> Nullable<Text>,
+        detail -> Text,
+    }
+}

@@ -22,26 +22,26 @@ crate::on_both_backends!(
     destructive_actions_need_their_confirmation,
 );
 
-const PASSWORD: &str = "correct horse battery staple";
+pub(crate) const PASSWORD: &str = "correct horse battery staple";
 
 /// A browser of the admin pages: keeps the session cookie, no redirects.
-struct AdminClient {
+pub(crate) struct AdminClient {
     http: awc::Client,
     base: String,
-    cookie: Option<String>,
+    pub cookie: Option<String>,
 }
 
-struct Page {
-    status: u16,
-    location: Option<String>,
+pub(crate) struct Page {
+    pub status: u16,
+    pub location: Option<String>,
     /// The whole `Set-Cookie` header, if any.
-    set_cookie: Option<String>,
-    body: String,
+    pub set_cookie: Option<String>,
+    pub body: String,
 }
 
 impl Page {
     /// The value of the first hidden `csrf_token` field.
-    fn csrf(&self) -> String {
+    pub fn csrf(&self) -> String {
         let at = self
             .body
             .find("name=\"csrf_token\" value=\"")
@@ -52,7 +52,7 @@ impl Page {
 }
 
 impl AdminClient {
-    fn new(app: &TestApp) -> Self {
+    pub fn new(app: &TestApp) -> Self {
         AdminClient {
             http: awc::Client::builder().disable_redirects().timeout(WAIT).finish(),
             base: format!("http://{}", app.addr),
@@ -88,7 +88,7 @@ impl AdminClient {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub async fn get(&mut self, path: &str) -> Page {
         let mut req = self.http.get(format!("{}{path}", self.base));
         if let Some(c) = &self.cookie {
             req = req.insert_header(("Cookie", c.clone()));
@@ -97,7 +97,7 @@ impl AdminClient {
         self.finish(res).await
     }
 
-    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
         let mut req = self.http.post(format!("{}{path}", self.base));
         if let Some(c) = &self.cookie {
             req = req.insert_header(("Cookie", c.clone()));
@@ -106,7 +106,7 @@ impl AdminClient {
         self.finish(res).await
     }
 
-    async fn post_file(&mut self, path: &str, csrf: &str, file: &str) -> Page {
+    pub async fn post_file(&mut self, path: &str, csrf: &str, file: &str) -> Page {
         let boundary = "corkboardtestboundary";
         let body = format!(
             "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{csrf}\r\n\
@@ -125,7 +125,7 @@ impl AdminClient {
     }
 
     /// Logs in; the CSRF token of the signed-in session.
-    async fn login(&mut self, user: &str, password: &str) -> Page {
+    pub async fn login(&mut self, user: &str, password: &str) -> Page {
         let page = self.get("/admin/login").await;
         let csrf = page.csrf();
         self.post(
@@ -135,7 +135,7 @@ impl AdminClient {
         .await
     }
 
-    async fn signed_in(app: &TestApp) -> (AdminClient, String) {
+    pub async fn signed_in(app: &TestApp) -> (AdminClient, String) {
         create_admin(app, "root");
         let mut admin = AdminClient::new(app);
         let res = admin.login("root", PASSWORD).await;
@@ -165,7 +165,7 @@ fn links_on(page: &Page) -> (String, String) {
     (token_of("edit-link"), token_of("view-link"))
 }
 
-fn create_admin(app: &TestApp, user: &str) {
+pub(crate) fn create_admin(app: &TestApp, user: &str) {
     let (_, pool) = db::connect(&app.db_url, 2).expect("connect");
     let row = queries::AdminRow {
         username: user.into(),
@@ -845,7 +845,7 @@ async fn wrong_passwords_from_elsewhere_do_not_lock_the_admin_out(backend: Backe
 }
 
 /// A valid export of one sticker made, updated and chatted about.
-fn small_export() -> Value {
+pub(crate) fn small_export() -> Value {
     let at = "2026-12-01T10:00:00.000Z";
     let by = json!({ "session": "s-abc", "name": "Ada" });
     let id = "0b0e7f0e-4c1d-4a63-9d5e-8f0b1d7e2a11";

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod admin;
+mod admin_audit;
 mod calls;
 mod contract;
 mod durability;

@@ -10,6 +10,8 @@ use askama::Template;
 use askama_web::WebTemplate;
 use serde::{Deserialize, Serialize};
 
+use super::audit::{self, address};
+use super::confirm::count;
 use super::{authorized_post, csrf_token, see_other, signed_in, Refusal};
 use crate::actors::board::{
     AdminOps, Board, Deleted, Kick, ListSessions, Restore, SessionInfo, TokenRotated,
@@ -222,15 +224,40 @@ pub struct KickForm {
 
 #[post("/boards/{id}/kick")]
 pub async fn kick(
+    req: HttpRequest,
     session: Session,
     id: web::Path<String>,
     form: web::Form<KickForm>,
+    pool: web::Data<Pool>,
     registry: web::Data<Addr<Registry>>,
 ) -> Result<HttpResponse, Refusal> {
-    authorized_post(&session, form.csrf_token.as_deref())?;
+    let admin = authorized_post(&session, form.csrf_token.as_deref())?;
     confirmed(form.confirm.as_deref())?;
     let session_id = form.session.clone();
-    tell_if_open(&registry, &id, Kick { session: session_id }).await;
+    let who = live_sessions(&registry, &id)
+        .await
+        .into_iter()
+        .find(|s| s.session == session_id);
+    let kicked = tell_if_open(
+        &registry,
+        &id,
+        Kick {
+            session: session_id.clone(),
+        },
+    )
+    .await
+        == Some(true);
+    let what = match (who, kicked) {
+        (Some(s), true) => format!(
+            "{} ({}, session {}, connected since {})",
+            s.name,
+            role_word(s.role),
+            s.session,
+            s.connected_at
+        ),
+        _ => format!("session {session_id}, which was no longer connected"),
+    };
+    audit::record(&pool, &admin, &address(&req), "kick", Some(&id), what).await;
     Ok(see_other(&format!("/admin/boards/{id}")))
 }
 
@@ -243,12 +270,16 @@ pub struct RenameForm {
 
 #[post("/boards/{id}/rename")]
 pub async fn rename(
+    req: HttpRequest,
     session: Session,
     id: web::Path<String>,
     form: web::Form<RenameForm>,
+    pool: web::Data<Pool>,
     registry: web::Data<Addr<Registry>>,
 ) -> Result<HttpResponse, Refusal> {
     let admin = authorized_post(&session, form.csrf_token.as_deref())?;
+    let (db, board_id) = (pool.get_ref().clone(), id.to_string());
+    let before = crate::http::blocking(move || queries::board_row(&mut *checkout(&db)?, &board_id)).await?;
     let board = open_board(&registry, &id).await?;
     let ops = vec![Op::Rename(form.title.clone())];
     board
@@ -258,7 +289,17 @@ pub async fn rename(
         })
         .await
         .map_err(Error::internal)??;
+    let what = format!("“{}” to “{}”", before.title, form.title.trim());
+    audit::record(&pool, &admin, &address(&req), "rename", Some(&id), what).await;
     Ok(see_other(&format!("/admin/boards/{id}")))
+}
+
+/// "editor" or "viewer".
+fn role_word(role: Role) -> &'static str {
+    match role {
+        Role::Editor => "editor",
+        Role::Viewer => "viewer",
+    }
 }
 
 /// Rotate: which token (`edit` or `view`).
@@ -271,6 +312,7 @@ pub struct RotateForm {
 
 #[post("/boards/{id}/rotate")]
 pub async fn rotate(
+    req: HttpRequest,
     session: Session,
     id: web::Path<String>,
     form: web::Form<RotateForm>,
@@ -285,18 +327,23 @@ pub async fn rotate(
     };
     confirmed(form.confirm.as_deref())?;
     let token = crate::tokens::token();
-    let (pool, board_id, new_token) = (pool.get_ref().clone(), id.to_string(), token.clone());
+    let (db, board_id, new_token) = (pool.get_ref().clone(), id.to_string(), token.clone());
     crate::http::blocking(move || {
-        queries::set_token(
-            &mut *checkout(&pool)?,
-            &board_id,
-            role == Role::Editor,
-            &new_token,
-        )
+        queries::set_token(&mut *checkout(&db)?, &board_id, role == Role::Editor, &new_token)
     })
     .await?;
+    let disconnected = live_sessions(&registry, &id)
+        .await
+        .iter()
+        .filter(|s| s.role == role)
+        .count() as i64;
     tell_if_open(&registry, &id, TokenRotated { role, token }).await;
-    log::info!("admin {admin} rotated the {} token of board {id}", form.which);
+    let what = format!(
+        "the {} link; {} disconnected",
+        if role == Role::Editor { "edit" } else { "view-only" },
+        count(disconnected, role_word(role), &format!("{}s", role_word(role)))
+    );
+    audit::record(&pool, &admin, &address(&req), "rotate", Some(&id), what).await;
     Ok(see_other(&format!(
         "/admin/boards/{id}?done=rotated-{}",
         form.which
@@ -313,6 +360,7 @@ pub struct DeleteForm {
 
 #[post("/boards/{id}/delete")]
 pub async fn delete(
+    req: HttpRequest,
     session: Session,
     id: web::Path<String>,
     form: web::Form<DeleteForm>,
@@ -321,10 +369,10 @@ pub async fn delete(
 ) -> Result<HttpResponse, Refusal> {
     let admin = authorized_post(&session, form.csrf_token.as_deref())?;
     confirmed(form.confirm.as_deref())?;
-    let (pool, board_id) = (pool.get_ref().clone(), id.to_string());
+    let board_id = id.to_string();
     let row = {
-        let (pool, board_id) = (pool.clone(), board_id.clone());
-        crate::http::blocking(move || queries::board_row(&mut *checkout(&pool)?, &board_id)).await?
+        let (db, board_id) = (pool.get_ref().clone(), board_id.clone());
+        crate::http::blocking(move || queries::board_row(&mut *checkout(&db)?, &board_id)).await?
     };
     if form.title.as_deref() != Some(row.title.as_str()) {
         return Err(Error::bad(format!(
@@ -333,9 +381,24 @@ pub async fn delete(
         ))
         .into());
     }
+    let connected = live_sessions(&registry, &id).await.len() as i64;
     tell_if_open(&registry, &id, Deleted).await;
-    crate::http::blocking(move || queries::delete_board(&mut *checkout(&pool)?, &board_id)).await?;
-    log::info!("admin {admin} deleted board {id}");
+    let db = pool.get_ref().clone();
+    let stickers = crate::http::blocking(move || {
+        let mut conn = checkout(&db)?;
+        let stickers = queries::count_stickers(&mut conn, &board_id)?;
+        queries::delete_board(&mut conn, &board_id)?;
+        Ok(stickers)
+    })
+    .await?;
+    let what = format!(
+        "“{}”: {}, {}, {} connected",
+        row.title,
+        count(stickers, "sticker", "stickers"),
+        count(row.seq, "event", "events"),
+        count(connected, "member", "members")
+    );
+    audit::record(&pool, &admin, &address(&req), "delete", Some(&id), what).await;
     Ok(see_other("/admin/boards"))
 }
 
@@ -349,6 +412,7 @@ pub struct RestoreForm {
 
 #[post("/boards/{id}/restore")]
 pub async fn restore(
+    req: HttpRequest,
     session: Session,
     id: web::Path<String>,
     form: web::Form<RestoreForm>,
@@ -361,11 +425,11 @@ pub async fn restore(
     if upto < 0 {
         return Err(Error::bad("seq must be >= 0").into());
     }
-    let (pool, board_id) = (pool.get_ref().clone(), id.to_string());
-    let target = crate::http::blocking(move || {
-        let mut conn = checkout(&pool)?;
+    let (db, board_id) = (pool.get_ref().clone(), id.to_string());
+    let (target, was) = crate::http::blocking(move || {
+        let mut conn = checkout(&db)?;
         let row = queries::board_row(&mut conn, &board_id)?;
-        state_at(&mut conn, &row, upto)
+        Ok((state_at(&mut conn, &row, upto)?, row.seq))
     })
     .await?;
     let board = open_board(&registry, &id).await?;
@@ -376,7 +440,8 @@ pub async fn restore(
         })
         .await
         .map_err(Error::internal)??;
-    log::info!("admin {admin} restored board {id} to seq {upto}");
+    let what = format!("to seq {upto} (it was at seq {was})");
+    audit::record(&pool, &admin, &address(&req), "restore", Some(&id), what).await;
     Ok(see_other(&format!("/admin/boards/{id}")))
 }
 
@@ -413,14 +478,15 @@ const EXPORT_FORMAT: &str = "corkboard-board-v1";
 
 #[get("/boards/{id}/export")]
 pub async fn export(
+    req: HttpRequest,
     session: Session,
     id: web::Path<String>,
     pool: web::Data<Pool>,
 ) -> Result<HttpResponse, Refusal> {
-    signed_in(&session)?;
-    let (pool, board_id) = (pool.get_ref().clone(), id.to_string());
+    let admin = signed_in(&session)?;
+    let (db, board_id) = (pool.get_ref().clone(), id.to_string());
     let export = crate::http::blocking(move || {
-        let mut conn = checkout(&pool)?;
+        let mut conn = checkout(&db)?;
         let row = queries::board_row(&mut conn, &board_id)?;
         let events = queries::all_events(&mut conn, &board_id)?;
         let mut stickers = queries::stickers_of(&mut conn, &board_id)?;
@@ -436,6 +502,13 @@ pub async fn export(
         })
     })
     .await?;
+    let what = format!(
+        "“{}”: {}, {}",
+        export.title,
+        count(export.stickers.len() as i64, "sticker", "stickers"),
+        count(export.seq, "event", "events")
+    );
+    audit::record(&pool, &admin, &address(&req), "export", Some(&id), what).await;
     Ok(HttpResponse::Ok()
         .insert_header((
             header::CONTENT_DISPOSITION,
@@ -529,19 +602,27 @@ fn board_from_export(
 /// the replay run off the async threads (boards share those).
 #[post("/import")]
 pub async fn import(
+    req: HttpRequest,
     session: Session,
     MultipartForm(form): MultipartForm<ImportForm>,
     pool: web::Data<Pool>,
     shared: web::Data<std::sync::Arc<crate::state::Shared>>,
 ) -> Result<HttpResponse, Refusal> {
     let admin = authorized_post(&session, form.csrf_token.as_ref().map(|t| t.as_str()))?;
-    let (pool, limits, data) = (pool.get_ref().clone(), shared.limits, form.file.data);
-    let id = crate::http::blocking(move || {
+    let (db, limits, data) = (pool.get_ref().clone(), shared.limits, form.file.data);
+    let file_name = form.file.file_name.clone().unwrap_or_default();
+    let (id, what) = crate::http::blocking(move || {
         let (row, events, stickers) = board_from_export(&data, &limits)?;
-        queries::import_board(&mut *checkout(&pool)?, &row, &events, &stickers)?;
-        Ok(row.id)
+        queries::import_board(&mut *checkout(&db)?, &row, &events, &stickers)?;
+        let what = format!(
+            "“{}” from {file_name:?}: {}, {}",
+            row.title,
+            count(stickers.len() as i64, "sticker", "stickers"),
+            count(row.seq, "event", "events")
+        );
+        Ok((row.id, what))
     })
     .await?;
-    log::info!("admin {admin} imported board {id}");
+    audit::record(&pool, &admin, &address(&req), "import", Some(&id), what).await;
     Ok(see_other(&format!("/admin/boards/{id}?done=imported")))
 }

@@ -2,6 +2,7 @@
 //! every form, rate-limited logins, and server-rendered pages over the
 //! boards (askama, `templates/admin/`).
 
+pub mod audit;
 pub mod boards;
 pub mod confirm;
 pub mod sessions;
@@ -228,6 +229,7 @@ pub async fn login(
 ) -> Result<HttpResponse, Refusal> {
     check_csrf(&session, form.csrf_token.as_deref())?;
     let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_default();
+    let address = audit::address(&req);
     let username = form.username.trim().to_owned();
     let page = |error: &str, status: StatusCode| -> Result<HttpResponse, Refusal> {
         let body = LoginPage {
@@ -243,14 +245,23 @@ pub async fn login(
     };
     if !limits.allow(&ip, &username) {
         log::warn!("admin login rate limited (account {username:?})");
+        audit::record(
+            &pool,
+            &username,
+            &address,
+            "login-failed",
+            None,
+            "too many attempts: refused unchecked",
+        )
+        .await;
         return page(
             "Too many attempts. Wait a minute and try again.",
             StatusCode::TOO_MANY_REQUESTS,
         );
     }
-    let (pool, name, password) = (pool.get_ref().clone(), username.clone(), form.password.clone());
+    let (db, name, password) = (pool.get_ref().clone(), username.clone(), form.password.clone());
     let ok = blocking(move || {
-        let admin = queries::find_admin(&mut *checkout(&pool)?, &name)?;
+        let admin = queries::find_admin(&mut *checkout(&db)?, &name)?;
         // verify against a throwaway hash when the account does not exist,
         // so that timing does not tell which names exist
         let stored = admin
@@ -261,6 +272,15 @@ pub async fn login(
     .await?;
     if !ok {
         log::info!("admin login refused (account {username:?})");
+        audit::record(
+            &pool,
+            &username,
+            &address,
+            "login-failed",
+            None,
+            "wrong user name or password",
+        )
+        .await;
         return page("Wrong user name or password.", StatusCode::UNAUTHORIZED);
     }
     session.renew();
@@ -269,6 +289,7 @@ pub async fn login(
         .insert(CSRF_KEY, crate::tokens::token())
         .map_err(Error::internal)?;
     log::info!("admin {username} signed in");
+    audit::record(&pool, &username, &address, "login", None, "").await;
     Ok(see_other("/admin"))
 }
 
@@ -283,9 +304,15 @@ pub struct CsrfOnly {
 }
 
 #[post("/logout")]
-pub async fn logout(session: Session, form: web::Form<CsrfOnly>) -> Result<HttpResponse, Refusal> {
-    authorized_post(&session, form.csrf_token.as_deref())?;
+pub async fn logout(
+    req: HttpRequest,
+    session: Session,
+    form: web::Form<CsrfOnly>,
+    pool: web::Data<Pool>,
+) -> Result<HttpResponse, Refusal> {
+    let admin = authorized_post(&session, form.csrf_token.as_deref())?;
     session.purge();
+    audit::record(&pool, &admin, &audit::address(&req), "logout", None, "").await;
     Ok(see_other("/admin/login"))
 }
 
@@ -357,6 +384,7 @@ pub fn scope(
         .service(login)
         .service(logout)
         .service(overview)
+        .service(audit::page)
         .service(boards::list)
         .service(boards::detail)
         .service(confirm::confirm)
