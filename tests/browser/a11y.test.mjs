@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ARTIFACTS, Server, launch, openBoard, scriptOps, sticker, stickerAt } from './harness.mjs';
+import { ARTIFACTS, Server, adminPage, launch, openBoard, scriptOps, sticker, stickerAt } from './harness.mjs';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -105,4 +105,39 @@ test('the board, as editor (editor open, menu open) and as viewer, at 1280 and 3
   await phone.locator('#chat-input').waitFor();
   await axe(phone, 'board, phone, drawer');
   await Promise.all([a, b, v, phone].map((p) => p.context().close()));
+});
+
+test('the error pages and the admin pages, at 1280 and 390', async () => {
+  const board = await server.createBoard('Sprint 42 retro');
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  for (const [label, url] of [
+    ['error, unknown board', `/b/nosuchboard?token=x`],
+    ['error, revoked link', `/b/${board.id}?token=revoked`],
+    ['error, no token', `/b/${board.id}`],
+    ['error, unknown page', '/no/such/page'],
+  ]) {
+    const res = await page.goto(server.base + url);
+    assert.ok(res.status() >= 400, `${label}: ${res.status()}`);
+    assert.match(await page.textContent('h1'), /\w/, label);
+    await axe(page, label);
+  }
+  await page.screenshot({ path: path.join(ARTIFACTS, 'error-1280.png') });
+  await page.goto(server.base + '/admin/login');
+  await axe(page, 'admin login');
+  await page.close();
+
+  const admin = await adminPage(browser, server);
+  for (const size of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+    await admin.setViewportSize(size);
+    for (const [label, url] of [
+      ['admin overview', '/admin'],
+      ['admin boards', '/admin/boards'],
+      ['admin board', `/admin/boards/${board.id}`],
+    ]) {
+      await admin.goto(server.base + url);
+      await axe(admin, `${label} at ${size.width}`);
+    }
+    await admin.screenshot({ path: path.join(ARTIFACTS, `admin-board-${size.width}.png`), fullPage: true });
+  }
+  await admin.context().close();
 });
