@@ -1039,6 +1039,120 @@ pub fn audit_page(conn: &mut DbConnection, page: usize, per_page: usize) -> Resu
     })
 }
 
+/// A page of a board's events.
+#[derive(Debug)]
+pub struct EventPage {
+    /// How many events match.
+    pub total: usize,
+    /// From 1: the one asked for, or the last one.
+    pub page: usize,
+    pub pages: usize,
+    /// Newest first.
+    pub events: Vec<Event>,
+}
+
+/// Page `page` (from 1; past the end, the last) of a board's events,
+/// newest first, of one kind and one author (by name) if given.
+pub fn events_page(
+    conn: &mut DbConnection,
+    id: &str,
+    kind: Option<&str>,
+    author: Option<&str>,
+    page: usize,
+    per_page: usize,
+) -> Result<EventPage> {
+    use diesel::dsl::count_star;
+    let filtered = || {
+        let mut q = events::table
+            .filter(events::board_id.eq(id.to_owned()))
+            .into_boxed();
+        if let Some(kind) = kind {
+            q = q.filter(events::kind.eq(kind.to_owned()));
+        }
+        if let Some(author) = author {
+            q = q.filter(events::author_name.eq(author.to_owned()));
+        }
+        q
+    };
+    let total = filtered().select(count_star()).first::<i64>(conn)? as usize;
+    let per_page = per_page.max(1);
+    let pages = total.div_ceil(per_page).max(1);
+    let page = page.clamp(1, pages);
+    let events = filtered()
+        .order(events::seq.desc())
+        .limit(per_page as i64)
+        .offset(((page - 1) * per_page) as i64)
+        .select(EventRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(EventRow::into_event)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(EventPage {
+        total,
+        page,
+        pages,
+        events,
+    })
+}
+
+/// The names that wrote a board's events, in order (at most `limit`).
+pub fn event_authors(conn: &mut DbConnection, id: &str, limit: i64) -> Result<Vec<String>> {
+    Ok(events::table
+        .filter(events::board_id.eq(id))
+        .select(events::author_name)
+        .distinct()
+        .order(events::author_name.asc())
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// The last text each of these stickers had in the log (for stickers
+/// that are gone): one pass over the events that mention them.
+pub fn last_sticker_texts(
+    conn: &mut DbConnection,
+    id: &str,
+    ids: &[uuid::Uuid],
+) -> Result<HashMap<uuid::Uuid, String>> {
+    type Cond = Box<
+        dyn BoxableExpression<
+            events::table,
+            <DbConnection as Connection>::Backend,
+            SqlType = diesel::sql_types::Bool,
+        >,
+    >;
+    let mut out = HashMap::new();
+    let Some(cond) = ids
+        .iter()
+        // a UUID holds no LIKE wildcard
+        .map(|u| -> Cond { Box::new(events::payload.like(format!("%{u}%"))) })
+        .reduce(|a, b| -> Cond { Box::new(a.or(b)) })
+    else {
+        return Ok(out);
+    };
+    let rows = events::table
+        .filter(events::board_id.eq(id))
+        .filter(events::kind.eq_any(["sticker.created", "sticker.updated"]))
+        .filter(cond)
+        .order(events::seq.asc())
+        .select(EventRow::as_select())
+        .load(conn)?;
+    for row in rows {
+        match row.into_event()?.event {
+            EventBody::StickerCreated { sticker } => {
+                out.insert(sticker.id, sticker.text);
+            }
+            EventBody::StickerUpdated { id, patch, .. } => {
+                if let Some(text) = patch.text {
+                    out.insert(id, text);
+                }
+            }
+            _ => {}
+        }
+    }
+    out.retain(|k, _| ids.contains(k));
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,6 +20,7 @@ crate::on_both_backends!(
     imports_hold_to_the_live_rules,
     a_busy_board_exports_and_imports_back,
     destructive_actions_need_their_confirmation,
+    history_in_words_filtered_and_paged,
 );
 
 pub(crate) const PASSWORD: &str = "correct horse battery staple";
@@ -1149,4 +1150,149 @@ async fn destructive_actions_need_their_confirmation(backend: Backend) {
         .await;
     assert_eq!(res.status, 303, "{}", res.body);
     assert_eq!(admin.get(&path).await.status, 404);
+}
+
+/// The board's history says what each event did, in words, naming
+/// stickers by their text; it filters by kind and author and pages
+/// through the whole log.
+async fn history_in_words_filtered_and_paged(backend: Backend) {
+    let app = spawn_app_with(backend, |c| {
+        c.rate_per_s = 100_000;
+        c.rate_burst = 100_000;
+    })
+    .await;
+    let (mut admin, _) = AdminClient::signed_in(&app).await;
+    let b = app.board("Words").await;
+    let (mut ada, _) = app.join(&b, &b.edit, "Ada").await;
+    let (mut bob, _) = app.join(&b, &b.edit, "Bob").await;
+    let ok = |v: Value| assert_eq!(v["ok"], true, "{v}");
+    let with_id = |text: &str, id: &str| {
+        let mut m = create_msg(text);
+        m["sticker"]["id"] = json!(id);
+        m
+    };
+    let id = json!("0b0e7f0e-4c1d-4a63-9d5e-8f0b1d7e2a11");
+    let temp_id = "1c0e7f0e-4c1d-4a63-9d5e-8f0b1d7e2a11";
+    ok(ada
+        .request(
+            with_id("Deploys were slow", "0b0e7f0e-4c1d-4a63-9d5e-8f0b1d7e2a11"),
+            1,
+        )
+        .await);
+    ok(ada
+        .request(
+            json!({ "type": "sticker.update", "id": id, "patch": { "x": 50, "y": 60 } }),
+            2,
+        )
+        .await);
+    ok(ada
+        .request(
+            json!({ "type": "sticker.update", "id": id, "patch": { "color": "#ffcc80" } }),
+            3,
+        )
+        .await);
+    ok(bob
+        .request(
+            json!({ "type": "sticker.update", "id": id, "patch": { "text": "Deploys were very slow" } }),
+            1,
+        )
+        .await);
+    ok(ada.request(with_id("Temp", temp_id), 4).await);
+    ok(ada
+        .request(json!({ "type": "sticker.delete", "id": temp_id }), 5)
+        .await);
+    ok(ada
+        .request(json!({ "type": "board.rename", "title": "Retro <2>" }), 6)
+        .await);
+    ok(bob
+        .request(json!({ "type": "chat.send", "text": "<b>hi</b> it's me" }), 2)
+        .await);
+    let path = format!("/admin/boards/{}", b.id);
+    let page = admin.get(&path).await;
+    assert_eq!(page.status, 200);
+    for words in [
+        "Ada added a sticker “Deploys were slow”",
+        "Ada moved “Deploys were slow”",
+        "Ada recoloured “Deploys were slow” to #ffcc80",
+        "Bob edited “Deploys were very slow”",
+        "Ada added a sticker “Temp”",
+        "Ada deleted “Temp”",
+        "Ada renamed the board to “Retro &#60;2&#62;”",
+        "Bob wrote in chat: &#60;b&#62;hi&#60;/b&#62; it&#39;s me",
+    ] {
+        assert!(page.body.contains(words), "{words}: {}", page.body);
+    }
+    assert!(!page.body.contains("<b>hi"));
+    assert!(
+        page.body.contains("fill=\"#ffcc80\""),
+        "a swatch beside the colour"
+    );
+    assert!(page.body.contains("<time datetime=\"20"), "times in <time>");
+    assert!(page.body.contains("UTC</time>"), "{}", page.body);
+    // newest first
+    let chat = page.body.find("Bob wrote in chat").expect("chat");
+    let added = page.body.find("Ada added a sticker “Deploys").expect("added");
+    assert!(chat < added);
+
+    // by kind: a deletion whose sticker's creation is not on the page is
+    // still named, from the log
+    let deleted = admin.get(&format!("{path}?kind=sticker.deleted")).await;
+    assert!(deleted.body.contains("Ada deleted “Temp”"), "{}", deleted.body);
+    assert!(!deleted.body.contains("Ada added"));
+    assert!(deleted.body.contains("1 event(s) match"));
+    // by kind and author: changes by Ada only, named by their text now
+    let ada_changes = admin
+        .get(&format!("{path}?kind=sticker.updated&author=Ada"))
+        .await;
+    assert!(
+        ada_changes.body.contains("Ada moved “Deploys were very slow”"),
+        "{}",
+        ada_changes.body
+    );
+    assert!(ada_changes.body.contains("Ada recoloured"));
+    assert!(!ada_changes.body.contains("Bob edited"));
+    assert!(!ada_changes.body.contains("Ada deleted"));
+    let nobody = admin.get(&format!("{path}?author=Zed")).await;
+    assert!(nobody.body.contains("No event matches."), "{}", nobody.body);
+    let unknown_kind = admin.get(&format!("{path}?kind=%3Cx%3E")).await;
+    assert_eq!(unknown_kind.status, 200, "an unknown kind shows everything");
+
+    // paged through the whole log: 8 + 55 events, 50 a page
+    for r in 0..55 {
+        ok(bob
+            .request(
+                json!({ "type": "chat.send", "text": format!("message {r}.") }),
+                10 + r,
+            )
+            .await);
+    }
+    let first = admin.get(&path).await;
+    assert!(first.body.contains("63 event(s)"), "{}", first.body);
+    assert!(first.body.contains("Page 1 of 2"));
+    assert!(
+        first.body.contains("Bob wrote in chat: message 54.") && !first.body.contains("Ada added a sticker")
+    );
+    assert!(first.body.contains("page=2#history"), "an Older link");
+    let second = admin.get(&format!("{path}?page=2")).await;
+    assert!(
+        second.body.contains("Ada added a sticker “Deploys were slow”"),
+        "{}",
+        second.body
+    );
+    assert!(!second.body.contains("Bob wrote in chat: message 54."));
+    // filters hold across pages
+    let bobs = admin.get(&format!("{path}?author=Bob")).await;
+    assert!(bobs.body.contains("57 event(s) match"), "{}", bobs.body);
+    assert!(
+        bobs.body.contains("author=Bob&#38;page=2#history")
+            || bobs.body.contains("author=Bob&amp;page=2#history"),
+        "{}",
+        bobs.body
+    );
+    let bobs2 = admin.get(&format!("{path}?author=Bob&page=2")).await;
+    assert!(
+        bobs2.body.contains("Bob edited") && !bobs2.body.contains("Ada "),
+        "{}",
+        bobs2.body
+    );
 }

@@ -10,8 +10,13 @@ use askama::Template;
 use askama_web::WebTemplate;
 use serde::{Deserialize, Serialize};
 
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
 use super::audit::{self, address};
 use super::confirm::count;
+use super::history::{self, HistoryLine};
 use super::{authorized_post, csrf_token, see_other, signed_in, Refusal};
 use crate::actors::board::{
     AdminOps, Board, Deleted, Kick, ListSessions, Restore, SessionInfo, TokenRotated,
@@ -133,15 +138,47 @@ pub struct BoardPage {
     seq: i64,
     sessions: Vec<SessionInfo>,
     stickers: Vec<Sticker>,
-    events: Vec<Event>,
+    /// The page of the history shown, newest first.
+    history: Vec<HistoryLine>,
+    /// The filters: a kind ("" for all) and an author ("" for all).
+    kind: String,
+    author: String,
+    kinds: [(&'static str, &'static str); 5],
+    authors: Vec<String>,
+    /// How many events match, the page shown and the pages.
+    matching: usize,
+    page: usize,
+    pages: usize,
     chat: Vec<Event>,
+}
+
+impl BoardPage {
+    /// The query of the history's page `page`, with the filters.
+    fn history_query(&self, page: usize) -> String {
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        if !self.kind.is_empty() {
+            q.append_pair("kind", &self.kind);
+        }
+        if !self.author.is_empty() {
+            q.append_pair("author", &self.author);
+        }
+        q.append_pair("page", &page.to_string());
+        q.finish()
+    }
 }
 
 /// `?done=`: the action that redirected here.
 #[derive(Deserialize)]
 pub struct DetailQuery {
     done: Option<String>,
+    /// History filters and page.
+    kind: Option<String>,
+    author: Option<String>,
+    page: Option<usize>,
 }
+
+/// Events per page of a board's history.
+const HISTORY_PAGE: usize = 50;
 
 /// A board's page link for `token`, on the host the admin reached.
 fn board_link(req: &HttpRequest, id: &str, token: &str) -> String {
@@ -162,18 +199,39 @@ pub async fn detail(
     let id = id.into_inner();
     let pool = pool.get_ref().clone();
     let board_id = id.clone();
-    let (board, seq, mut stickers, mut events, chat) = crate::http::blocking(move || {
+    let kind = q
+        .kind
+        .clone()
+        .filter(|k| history::KINDS.iter().any(|(known, _)| known == k))
+        .unwrap_or_default();
+    let author = q.author.clone().unwrap_or_default();
+    let (filter_kind, filter_author, page) = (kind.clone(), author.clone(), q.page.unwrap_or(1));
+    let (board, seq, mut stickers, found, history, authors, chat) = crate::http::blocking(move || {
         let mut conn = checkout(&pool)?;
         let board = queries::board_row(&mut conn, &board_id)?;
         let seq = queries::board_seq(&mut conn, &board_id)?;
         let stickers = queries::stickers_of(&mut conn, &board_id)?;
-        let events = queries::recent_events(&mut conn, &board_id, None, 50)?;
+        let found = queries::events_page(
+            &mut conn,
+            &board_id,
+            Some(filter_kind.as_str()).filter(|k| !k.is_empty()),
+            Some(filter_author.as_str()).filter(|a| !a.is_empty()),
+            page,
+            HISTORY_PAGE,
+        )?;
+        let current: HashMap<Uuid, String> = stickers.iter().map(|s| (s.id, s.text.clone())).collect();
+        let gone = queries::last_sticker_texts(
+            &mut conn,
+            &board_id,
+            &history::gone_stickers(&found.events, &current),
+        )?;
+        let history = history::describe(&found.events, &current, &gone);
+        let authors = queries::event_authors(&mut conn, &board_id, 500)?;
         let chat = queries::recent_events(&mut conn, &board_id, Some(EventBody::CHAT), 100)?;
-        Ok((board, seq, stickers, events, chat))
+        Ok((board, seq, stickers, found, history, authors, chat))
     })
     .await?;
     stickers.sort_by(|a, b| a.z.total_cmp(&b.z));
-    events.reverse();
     let notice = match q.done.as_deref() {
         Some("rotated-edit") => Some(
             "The edit link changed: the old one no longer opens the board and its editors were \
@@ -196,7 +254,14 @@ pub async fn detail(
         board,
         seq,
         stickers,
-        events,
+        history,
+        kind,
+        author,
+        kinds: history::KINDS,
+        authors,
+        matching: found.total,
+        page: found.page,
+        pages: found.pages,
         chat,
     })
 }

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod boards;
 pub mod confirm;
+pub mod history;
 pub mod sessions;
 
 use std::num::NonZeroU32;
