@@ -441,7 +441,7 @@ pub async fn delete(
     };
     if form.title.as_deref() != Some(row.title.as_str()) {
         return Err(Error::bad(format!(
-            "the title typed does not match the board's title {:?} exactly, so nothing was deleted",
+            "the title typed does not match the board's title “{}” exactly, so nothing was deleted",
             row.title
         ))
         .into());

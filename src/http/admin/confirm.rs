@@ -209,7 +209,11 @@ pub async fn confirm(
             } else {
                 "viewer"
             };
-            page.heading = format!("Kick {} ({role}, connected since {})", s.name, s.connected_at);
+            page.heading = format!(
+                "Kick {} ({role}, connected since {})",
+                s.name,
+                super::history::utc_text(&s.connected_at)
+            );
             page.details = vec![format!(
                 "Their connection to “{title}” is closed and the others see them leave. They can \
                  come back with their link; rotate the {} link to keep them out.",
