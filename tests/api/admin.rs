@@ -503,7 +503,7 @@ async fn kick_rotate_rename_and_delete(backend: Backend) {
         .await;
     assert_eq!(
         (res.status, res.location.as_deref()),
-        (303, Some("/admin/boards"))
+        (303, Some("/admin/boards?done=deleted"))
     );
     assert_eq!(watcher.closed().await, Some(4004));
     let (status, _) = app.get(&format!("/api/boards/{}?token={}", b.id, b.view)).await;
@@ -1116,6 +1116,12 @@ async fn destructive_actions_need_their_confirmation(backend: Backend) {
         )
         .await;
     assert_eq!(res.status, 303, "{}", res.body);
+    let landing = admin.get(&res.location.expect("back to the board")).await;
+    assert!(
+        landing.body.contains("The board was restored"),
+        "{}",
+        landing.body
+    );
     let (_, state) = app.get(&format!("/api/boards/{}?token={}", b.id, b.edit)).await;
     assert_eq!(state["stickers"].as_array().map(Vec::len), Some(1));
     let res = admin
@@ -1130,6 +1136,12 @@ async fn destructive_actions_need_their_confirmation(backend: Backend) {
         .await;
     assert_eq!(res.status, 303);
     assert_eq!(ada.closed().await, Some(4001));
+    let landing = admin.get(&res.location.expect("back to the board")).await;
+    assert!(
+        landing.body.contains("The session was disconnected"),
+        "{}",
+        landing.body
+    );
     let res = admin
         .post(
             &format!("{path}/rotate"),
@@ -1149,6 +1161,8 @@ async fn destructive_actions_need_their_confirmation(backend: Backend) {
         )
         .await;
     assert_eq!(res.status, 303, "{}", res.body);
+    let landing = admin.get(&res.location.expect("to the list")).await;
+    assert!(landing.body.contains("The board was deleted"), "{}", landing.body);
     assert_eq!(admin.get(&path).await.status, 404);
 }
 
@@ -1229,6 +1243,11 @@ async fn history_in_words_filtered_and_paged(backend: Backend) {
     );
     assert!(page.body.contains("<time datetime=\"20"), "times in <time>");
     assert!(page.body.contains("UTC</time>"), "{}", page.body);
+    // each event offers to restore the board to it, through the confirmation
+    assert!(page.body.contains(&format!(
+        "/admin/boards/{}/confirm?action=restore&amp;seq=3\"",
+        b.id
+    )));
     // newest first
     let chat = page.body.find("Bob wrote in chat").expect("chat");
     let added = page.body.find("Ada added a sticker “Deploys").expect("added");

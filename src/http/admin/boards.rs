@@ -71,6 +71,8 @@ pub(super) async fn live_sessions(registry: &Addr<Registry>, id: &str) -> Vec<Se
 pub struct ListQuery {
     q: Option<String>,
     page: Option<usize>,
+    /// The action that redirected here.
+    done: Option<String>,
 }
 
 /// A row of the list.
@@ -85,6 +87,7 @@ pub struct ListedBoard {
 pub struct BoardsPage {
     admin: String,
     csrf_token: String,
+    notice: Option<&'static str>,
     q: String,
     page: usize,
     pages: usize,
@@ -116,6 +119,9 @@ pub async fn list(
     Ok(BoardsPage {
         admin,
         csrf_token: csrf_token(&session),
+        notice: (q.done.as_deref() == Some("deleted")).then_some(
+            "The board was deleted: its members were disconnected and its links no longer open anything.",
+        ),
         q: search,
         page: found.page,
         pages: found.pages,
@@ -242,6 +248,15 @@ pub async fn detail(
              disconnected. Send the new view-only link below to the people who should watch.",
         ),
         Some("imported") => Some("Board imported. It has new links of its own: share them from here."),
+        Some("kicked") => Some(
+            "The session was disconnected and the others saw it leave. It can come back with its \
+             link; rotate that link to keep it out.",
+        ),
+        Some("renamed") => Some("The board was renamed; its members saw the new title at once."),
+        Some("restored") => Some(
+            "The board was restored, with new events that its members saw live. The history below \
+             shows them; restore to the seq before them to undo it.",
+        ),
         _ => None,
     };
     Ok(BoardPage {
@@ -323,7 +338,7 @@ pub async fn kick(
         _ => format!("session {session_id}, which was no longer connected"),
     };
     audit::record(&pool, &admin, &address(&req), "kick", Some(&id), what).await;
-    Ok(see_other(&format!("/admin/boards/{id}")))
+    Ok(see_other(&format!("/admin/boards/{id}?done=kicked")))
 }
 
 /// Rename: the new title.
@@ -356,7 +371,7 @@ pub async fn rename(
         .map_err(Error::internal)??;
     let what = format!("“{}” to “{}”", before.title, form.title.trim());
     audit::record(&pool, &admin, &address(&req), "rename", Some(&id), what).await;
-    Ok(see_other(&format!("/admin/boards/{id}")))
+    Ok(see_other(&format!("/admin/boards/{id}?done=renamed")))
 }
 
 /// "editor" or "viewer".
@@ -464,7 +479,7 @@ pub async fn delete(
         count(connected, "member", "members")
     );
     audit::record(&pool, &admin, &address(&req), "delete", Some(&id), what).await;
-    Ok(see_other("/admin/boards"))
+    Ok(see_other("/admin/boards?done=deleted"))
 }
 
 /// Restore: the seq whose state to bring back.
@@ -507,7 +522,7 @@ pub async fn restore(
         .map_err(Error::internal)??;
     let what = format!("to seq {upto} (it was at seq {was})");
     audit::record(&pool, &admin, &address(&req), "restore", Some(&id), what).await;
-    Ok(see_other(&format!("/admin/boards/{id}")))
+    Ok(see_other(&format!("/admin/boards/{id}?done=restored")))
 }
 
 /// The board's state after its events up to seq `upto`.
