@@ -26,6 +26,7 @@ pub struct Metrics {
     pub frames_dropped: IntCounter,
     /// Cursor positions dropped by coalescing.
     pub cursors_coalesced: IntCounter,
+    pub drags_coalesced: IntCounter,
     /// Connections closed because they stopped answering.
     pub heartbeat_drops: IntCounter,
     /// Messages refused by the rate limit.
@@ -100,6 +101,10 @@ impl Metrics {
             cursors_coalesced: counter(
                 "corkboard_cursors_coalesced_total",
                 "Cursor positions dropped by coalescing.",
+            ),
+            drags_coalesced: counter(
+                "corkboard_drags_coalesced_total",
+                "Drag previews dropped by coalescing.",
             ),
             heartbeat_drops: counter(
                 "corkboard_heartbeat_drops_total",

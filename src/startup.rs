@@ -226,21 +226,30 @@ fn redacted_request_line(uri: &actix_web::http::Uri) -> String {
     format!("{path}?{}", query.join("&"))
 }
 
-/// A query or path part percent-decoded as the server's extractors do.
+/// A query or path part percent-decoded as the server's extractors do
+/// (`+` is a space in a query), whole: `=` and `&` inside it stay.
 fn decoded(part: &str) -> String {
-    form_urlencoded::parse(part.as_bytes())
-        .next()
-        .map(|(k, _)| k.into_owned())
-        .unwrap_or_default()
+    percent_encoding::percent_decode_str(&part.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
-/// Tokens are 32 chars of base64url; a shorter run of 20 or more (a
-/// token cut short, or one of another system) is hidden as well. Board
-/// ids (16) and session ids stay readable.
+/// Tokens are 32 chars of base64url; a part holding a run of 20 or more
+/// (a token cut short, one of another system, or one inside `x=…`) is
+/// hidden as well. Board ids (16) and session ids stay readable.
 fn looks_like_token(s: &str) -> bool {
-    s.len() >= 20
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    let mut run = 0;
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            run += 1;
+            if run >= 20 {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -273,6 +282,10 @@ mod tests {
         assert!(!line(&format!("/api/boards/abc/events?t={secret}")).contains(secret));
         assert!(!line(&format!("/b/{secret}")).contains(secret));
         assert!(!line(&format!("/api/boards/abc?name=x&{secret}")).contains(secret));
+        assert!(
+            !line(&format!("/b/x={secret}")).contains(secret),
+            "a segment with '='"
+        );
         assert_eq!(line("/api/boards"), "/api/boards");
         assert_eq!(
             line("/b/abcdefghijklmnop?name=Ada"),

@@ -101,6 +101,9 @@ impl<T> Paced<T> {
                 }
             }
             _ => {
+                // a value still waiting for its timer is older than this
+                // one: it must not go out after it
+                self.pending = None;
                 self.sent = Some(now);
                 Offer::Now(value)
             }
@@ -399,7 +402,7 @@ impl Session {
                     }
                 });
             }
-            Offer::Replaced => self.shared.metrics.cursors_coalesced.inc(),
+            Offer::Replaced => self.shared.metrics.drags_coalesced.inc(),
         }
     }
 

@@ -174,15 +174,17 @@ impl From<diesel::result::Error> for Error {
 /// Errors either backend reports, as text only, when it is busy, out of
 /// disk or cut off: an outage, not a bug.
 fn is_outage(message: &str) -> bool {
-    const OUTAGES: [&str; 8] = [
-        "database is locked",         // SQLite: busy beyond busy_timeout
-        "database table is locked",   // SQLite
-        "disk I/O error",             // SQLite
-        "database or disk is full",   // SQLite
-        "No space left on device",    // Postgres
-        "could not extend file",      // Postgres, disk full
-        "deadlock detected",          // Postgres
-        "canceling statement due to", // Postgres: timeouts, recovery conflicts
+    const OUTAGES: [&str; 10] = [
+        "database is locked",                   // SQLite: busy beyond busy_timeout
+        "database table is locked",             // SQLite
+        "disk I/O error",                       // SQLite
+        "database or disk is full",             // SQLite
+        "attempt to write a readonly database", // SQLite: remounted read-only
+        "unable to open database file",         // SQLite: the file or its directory is gone
+        "No space left on device",              // Postgres
+        "could not extend file",                // Postgres, disk full
+        "deadlock detected",                    // Postgres
+        "canceling statement due to",           // Postgres: timeouts, recovery conflicts
     ];
     OUTAGES.iter().any(|o| message.contains(o))
 }

@@ -4,6 +4,7 @@ use actix::Addr;
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use serde_json::value::RawValue;
 
 use super::{authorized_row, blocking, token_of};
 use crate::actors::board::{GetSnapshot, RecentEvents, Snapshot};
@@ -72,8 +73,9 @@ pub async fn get_board(
     let pool = pool.get_ref().clone();
     let snapshot = blocking(move || {
         let mut conn = checkout(&pool)?;
-        authorized_row(&mut conn, &id, &token)?;
         let (row, stickers) = queries::board_snapshot(&mut conn, &id)?;
+        crate::tokens::role_for(&row.edit_token, &row.view_token, &token)
+            .ok_or_else(|| Error::Forbidden("this token does not open this board".into()))?;
         Ok(Snapshot {
             id: row.id,
             title: row.title,
@@ -94,10 +96,11 @@ pub struct EventsQuery {
     limit: Option<String>,
 }
 
-/// `{"events": [...]}`, each event exactly its live `event` frame.
+/// `{"events": [...]}`, each event exactly its live `event` frame (built
+/// here from stored events, or the frames an open board kept).
 #[derive(Serialize)]
-struct EventsPage<'a> {
-    events: Vec<ServerMessage<'a>>,
+struct EventsPage<T: Serialize> {
+    events: Vec<T>,
 }
 
 /// While the database is down, an open board answers from its recent
@@ -116,15 +119,12 @@ async fn from_memory(
         Ok(None) => return None,
         Err(e) => return Some(Err(e)),
     };
-    let mut body = String::from("{\"events\":[");
-    for (i, frame) in frames.iter().enumerate() {
-        if i > 0 {
-            body.push(',');
-        }
-        body.push_str(frame);
-    }
-    body.push_str("]}");
-    Some(Ok(HttpResponse::Ok().content_type("application/json").body(body)))
+    // each frame is JSON the board serialized: embedded as it is
+    let events: Vec<&RawValue> = frames
+        .iter()
+        .filter_map(|f| serde_json::from_str::<&RawValue>(f).ok())
+        .collect();
+    Some(Ok(HttpResponse::Ok().json(EventsPage { events })))
 }
 
 /// The committed events after `after`, in seq order; from an open

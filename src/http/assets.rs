@@ -50,7 +50,9 @@ fn serve(req: &HttpRequest, path: &str) -> Result<HttpResponse, Error> {
     if fresh {
         return Ok(res.finish());
     }
-    Ok(res
-        .content_type(file.metadata.mimetype())
-        .body(file.data.into_owned()))
+    let body = match file.data {
+        std::borrow::Cow::Borrowed(bytes) => web::Bytes::from_static(bytes),
+        std::borrow::Cow::Owned(bytes) => web::Bytes::from(bytes),
+    };
+    Ok(res.content_type(file.metadata.mimetype()).body(body))
 }

@@ -39,10 +39,9 @@ pub async fn body_timeout(
     let timed_out = Arc::new(AtomicBool::new(false));
     let body = TimedBody {
         inner: req.take_payload(),
-        start: Instant::now(),
+        clock: None,
         timeout,
         received: 0,
-        sleep: Box::pin(sleep_until(Instant::now() + timeout)),
         timed_out: timed_out.clone(),
         done: false,
     };
@@ -67,13 +66,15 @@ pub async fn body_timeout(
     Ok(ServiceResponse::new(req, late))
 }
 
-/// A request body with a deadline that moves on as bytes arrive.
+/// A request body with a deadline that moves on as bytes arrive. The
+/// clock starts when the handler first reads (a handler busy elsewhere
+/// first does not count against the client).
 struct TimedBody {
     inner: Payload,
-    start: Instant,
+    /// The first read, and the deadline as it stands.
+    clock: Option<(Instant, Pin<Box<Sleep>>)>,
     timeout: Duration,
     received: u64,
-    sleep: Pin<Box<Sleep>>,
     timed_out: Arc<AtomicBool>,
     done: bool,
 }
@@ -86,18 +87,23 @@ impl Stream for TimedBody {
         if this.done {
             return Poll::Ready(None);
         }
+        let timeout = this.timeout;
+        let (start, sleep) = this.clock.get_or_insert_with(|| {
+            let now = Instant::now();
+            (now, Box::pin(sleep_until(now + timeout)))
+        });
         match Pin::new(&mut this.inner).poll_next(cx) {
             Poll::Ready(Some(Ok(chunk))) => {
                 this.received += chunk.len() as u64;
-                let allowed = this.timeout + Duration::from_millis(this.received * 1000 / MIN_BYTES_PER_S);
-                this.sleep.as_mut().reset(this.start + allowed);
+                let allowed = timeout + Duration::from_millis(this.received * 1000 / MIN_BYTES_PER_S);
+                sleep.as_mut().reset(*start + allowed);
                 Poll::Ready(Some(Ok(chunk)))
             }
             Poll::Ready(other) => {
                 this.done = true;
                 Poll::Ready(other)
             }
-            Poll::Pending => match this.sleep.as_mut().poll(cx) {
+            Poll::Pending => match sleep.as_mut().poll(cx) {
                 Poll::Ready(()) => {
                     this.done = true;
                     this.timed_out.store(true, Ordering::Relaxed);

@@ -614,7 +614,7 @@ impl Handler<RecentEvents> for Board {
         let live = self.live()?;
         Self::role_of(live, &m.token)?;
         let oldest = live.log.front().map_or(live.committed.seq + 1, |(seq, _)| *seq);
-        if m.after + 1 < oldest && m.after < live.committed.seq {
+        if m.after < oldest.saturating_sub(1) && m.after < live.committed.seq {
             return Ok(None);
         }
         Ok(Some(
@@ -666,6 +666,14 @@ impl Handler<Join> for Board {
             return Err(CloseSession {
                 code: 1001,
                 reason: "server shutting down".into(),
+            });
+        }
+        // Its place is held by a reservation, unless that expired before
+        // the session got here and others took the room meanwhile.
+        if live.members.len() >= self.shared.config.max_members {
+            return Err(CloseSession {
+                code: 1013,
+                reason: "the board is full; try again".into(),
             });
         }
         let member = Member {

@@ -47,6 +47,14 @@ fn hash(key: &SessionKey) -> String {
         .collect()
 }
 
+/// A store error for actix-session, which answers it with a plain 500 and
+/// keeps only its words: the detail is logged here, the one place it is
+/// seen.
+fn logged(e: crate::error::Error) -> anyhow::Error {
+    e.log();
+    anyhow::Error::new(e)
+}
+
 /// The admin a session's values name ("" before login).
 fn admin_of(state: &HashMap<String, String>) -> String {
     state
@@ -71,7 +79,7 @@ impl SessionStore for DbSessionStore {
             }
         })
         .await
-        .map_err(|e| LoadError::Other(e.into()))?;
+        .map_err(|e| LoadError::Other(logged(e)))?;
         row.map(|r| serde_json::from_str(&r.state))
             .transpose()
             .map_err(|e| LoadError::Deserialization(e.into()))
@@ -91,7 +99,7 @@ impl SessionStore for DbSessionStore {
         let pool = self.pool.clone();
         blocking(move || queries::insert_admin_session(&mut *checkout(&pool)?, &row))
             .await
-            .map_err(|e| SaveError::Other(e.into()))?;
+            .map_err(|e| SaveError::Other(logged(e)))?;
         Ok(key)
     }
 
@@ -118,7 +126,7 @@ impl SessionStore for DbSessionStore {
             )
         })
         .await
-        .map_err(|e| UpdateError::Other(e.into()))?;
+        .map_err(|e| UpdateError::Other(logged(e)))?;
         if live {
             Ok(key)
         } else {
@@ -144,7 +152,9 @@ impl SessionStore for DbSessionStore {
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
         let (pool, key_hash) = (self.pool.clone(), hash(key));
-        blocking(move || queries::delete_admin_session(&mut *checkout(&pool)?, &key_hash)).await?;
+        blocking(move || queries::delete_admin_session(&mut *checkout(&pool)?, &key_hash))
+            .await
+            .map_err(logged)?;
         Ok(())
     }
 }
