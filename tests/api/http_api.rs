@@ -358,3 +358,26 @@ async fn events_over_http_are_the_live_frames(backend: Backend) {
         .await;
     assert_eq!(status, 403);
 }
+
+/// An import's file (up to 64 MiB) is read only for a signed-in admin:
+/// anyone else is turned away before a byte of it is buffered.
+#[actix_web::test]
+async fn nobody_but_an_admin_makes_the_server_read_an_import() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app(Backend::Sqlite).await;
+    let mut s = tokio::net::TcpStream::connect(&app.addr).await.expect("connect");
+    s.write_all(
+        b"POST /admin/import HTTP/1.1\r\nHost: x\r\n\
+          Content-Type: multipart/form-data; boundary=b\r\n\
+          Content-Length: 67108000\r\nConnection: close\r\n\r\n--b\r\n",
+    )
+    .await
+    .expect("write");
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(3), s.read_to_string(&mut answer))
+        .await
+        .expect("answered at once, without the body")
+        .expect("read");
+    assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
+    assert!(answer.contains("/admin/login"), "{answer}");
+}

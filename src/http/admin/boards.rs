@@ -684,10 +684,17 @@ fn board_from_export(
 pub async fn import(
     req: HttpRequest,
     session: Session,
-    MultipartForm(form): MultipartForm<ImportForm>,
+    payload: web::Payload,
     pool: web::Data<Pool>,
     shared: web::Data<std::sync::Arc<crate::state::Shared>>,
-) -> Result<HttpResponse, Refusal> {
+) -> Result<HttpResponse, actix_web::Error> {
+    // Signed in before the file is read: the form may hold 64 MiB, which
+    // nobody else may make the server buffer. (Its refusals are the
+    // pages of `import_config`.)
+    signed_in(&session)?;
+    let MultipartForm(form) =
+        <MultipartForm<ImportForm> as actix_web::FromRequest>::from_request(&req, &mut payload.into_inner())
+            .await?;
     let admin = authorized_post(&session, form.csrf_token.as_ref().map(|t| t.as_str()))?;
     let (db, limits, data) = (pool.get_ref().clone(), shared.limits, form.file.data);
     let file_name = form.file.file_name.clone().unwrap_or_default();
@@ -702,7 +709,8 @@ pub async fn import(
         );
         Ok((row.id, what))
     })
-    .await?;
+    .await
+    .map_err(Refusal::from)?;
     audit::record(&pool, &admin, &address(&req), "import", Some(&id), what).await;
     Ok(see_other(&format!("/admin/boards/{id}?done=imported")))
 }
