@@ -45,6 +45,19 @@ async fn every_admin_action_is_recorded(backend: Backend) {
         )
         .await;
     assert_eq!(res.status, 401);
+    // a name as long as a form allows is recorded cut short
+    let long = "n".repeat(10_000);
+    let res = anon
+        .post(
+            "/admin/login",
+            &[
+                ("username", &long),
+                ("password", "guess guess"),
+                ("csrf_token", &csrf),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 401);
     let (mut admin, csrf) = AdminClient::signed_in(&app).await;
 
     let b = app.board("Audited").await;
@@ -103,6 +116,7 @@ async fn every_admin_action_is_recorded(backend: Backend) {
     }
 
     let rows = entries(&app);
+    let long_cut = format!("{}…", "n".repeat(200));
     let got: Vec<(&str, &str, &str, Option<&str>)> = rows
         .iter()
         .map(|r| {
@@ -119,6 +133,7 @@ async fn every_admin_action_is_recorded(backend: Backend) {
         got,
         [
             ("<b>mallory</b>", "127.0.0.1", "login-failed", None),
+            (long_cut.as_str(), "127.0.0.1", "login-failed", None),
             ("root", "127.0.0.1", "login", None),
             ("root", "127.0.0.1", "rename", board),
             ("root", "127.0.0.1", "restore", board),

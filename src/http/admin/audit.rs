@@ -22,6 +22,14 @@ pub fn address(req: &HttpRequest) -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// At most `max` characters of `text`, "…" if cut.
+fn bounded(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    }
+}
+
 /// Records an admin action. Called once the action is done; if the
 /// database refuses the entry, the action stands and the failure is
 /// logged (with the entry, so that the log keeps it).
@@ -35,11 +43,12 @@ pub async fn record(
 ) {
     let entry = NewAudit {
         at: crate::actors::board::now_rfc3339(),
-        admin: admin.to_owned(),
+        // a failed login's name is whatever was typed: bounded
+        admin: bounded(admin, 200),
         address: address.to_owned(),
         action: action.to_owned(),
         board_id: board_id.map(str::to_owned),
-        detail: detail.into(),
+        detail: bounded(&detail.into(), 2000),
     };
     log::info!(
         "audit: {} from {}: {} {} {}",
