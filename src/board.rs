@@ -322,7 +322,8 @@ pub fn check_coord(name: &str, v: f64) -> Result<()> {
     }
 }
 
-fn check_size(name: &str, v: f64) -> Result<()> {
+/// A width or height: finite, in (0, 1e7].
+pub fn check_size(name: &str, v: f64) -> Result<()> {
     if v.is_finite() && v > 0.0 && v <= COORD_MAX {
         Ok(())
     } else {

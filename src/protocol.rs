@@ -232,7 +232,16 @@ pub enum ClientMessage {
     /// *(extension)* Where a sticker being dragged is now: ephemeral,
     /// relayed like cursors, never stored; the drop is a `sticker.update`.
     #[serde(rename = "sticker.drag")]
-    StickerDrag { id: Uuid, x: f64, y: f64 },
+    StickerDrag {
+        id: Uuid,
+        x: f64,
+        y: f64,
+        /// Its size while it is being resized.
+        #[serde(default)]
+        w: Option<f64>,
+        #[serde(default)]
+        h: Option<f64>,
+    },
     #[serde(rename = "presence.set")]
     PresenceSet { state: Value },
     #[serde(rename = "signal")]
@@ -418,6 +427,10 @@ pub enum ServerMessage<'a> {
         id: Uuid,
         x: f64,
         y: f64,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        w: Option<f64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        h: Option<f64>,
     },
     #[serde(rename = "signal")]
     Signal { from: &'a str, payload: &'a Value },

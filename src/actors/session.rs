@@ -58,7 +58,7 @@ pub struct Session {
     /// The first and the latest refusal of an unbroken run of refusals.
     abuse: Option<(Instant, Instant)>,
     cursor: Paced<(f64, f64)>,
-    drag: Paced<(uuid::Uuid, f64, f64)>,
+    drag: Paced<board::Drag>,
     /// A message split over continuation frames, while it arrives.
     partial: Option<Partial>,
 }
@@ -330,13 +330,28 @@ impl Session {
                 crate::board::check_coord("y", y)?;
                 self.cursor(x, y, ctx);
             }
-            Parsed::Other(ClientMessage::StickerDrag { id, x, y }) => {
+            Parsed::Other(ClientMessage::StickerDrag { id, x, y, w, h }) => {
                 if self.role != Role::Editor {
                     return Err(Error::Forbidden("a viewer cannot move stickers".into()));
                 }
                 crate::board::check_coord("x", x)?;
                 crate::board::check_coord("y", y)?;
-                self.drag(id, x, y, ctx);
+                for (name, v) in [("w", w), ("h", h)] {
+                    if let Some(v) = v {
+                        crate::board::check_size(name, v)?;
+                    }
+                }
+                self.drag(
+                    board::Drag {
+                        session: self.id.clone(),
+                        id,
+                        x,
+                        y,
+                        w,
+                        h,
+                    },
+                    ctx,
+                );
             }
             Parsed::Other(ClientMessage::PresenceSet { state }) => {
                 crate::board::validate_presence(&state)?;
@@ -392,27 +407,18 @@ impl Session {
     }
 
     /// Drag previews, paced like cursors (latest wins).
-    fn drag(&mut self, id: uuid::Uuid, x: f64, y: f64, ctx: &mut ws::WebsocketContext<Self>) {
-        match self.drag.offer((id, x, y), Instant::now()) {
-            Offer::Now(preview) => self.send_drag(preview),
+    fn drag(&mut self, preview: board::Drag, ctx: &mut ws::WebsocketContext<Self>) {
+        match self.drag.offer(preview, Instant::now()) {
+            Offer::Now(preview) => self.board.do_send(preview),
             Offer::Later(wait) => {
                 ctx.run_later(wait, |act, _| {
                     if let Some(preview) = act.drag.take_due(Instant::now()) {
-                        act.send_drag(preview);
+                        act.board.do_send(preview);
                     }
                 });
             }
             Offer::Replaced => self.shared.metrics.drags_coalesced.inc(),
         }
-    }
-
-    fn send_drag(&mut self, (id, x, y): (uuid::Uuid, f64, f64)) {
-        self.board.do_send(board::Drag {
-            session: self.id.clone(),
-            id,
-            x,
-            y,
-        });
     }
 
     fn continuation(&mut self, item: actix_http::ws::Item, ctx: &mut ws::WebsocketContext<Self>) {

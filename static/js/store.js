@@ -16,7 +16,7 @@
  * @typedef {{opId: string, kind: 'create', id: string, sticker: Sticker, ackSeq?: number}
  *   | {opId: string, kind: 'update', id: string, patch: Patch, ackSeq?: number}
  *   | {opId: string, kind: 'delete', id: string, ackSeq?: number}} Op
- * @typedef {{session: string, x: number, y: number, at: number}} Preview
+ * @typedef {{session: string, x: number, y: number, w?: number, h?: number, at: number}} Preview
  * @typedef {{seq: number, at: string, by: {session: string, name: string}, event: any}} BoardEvent
  */
 
@@ -131,11 +131,11 @@ export class Store extends EventTarget {
 
   /**
    * A remote member's drag preview.
-   * @param {{session: string, id: string, x: number, y: number}} p
+   * @param {{session: string, id: string, x: number, y: number, w?: number, h?: number}} p
    */
-  preview({ session, id, x, y }) {
+  preview({ session, id, x, y, w, h }) {
     if (!this.confirmed.has(id)) return;
-    this.previews.set(id, { session, x, y, at: performance.now() });
+    this.previews.set(id, { session, x, y, w, h, at: performance.now() });
     this.refresh([id]);
   }
 
@@ -236,7 +236,10 @@ export class Store extends EventTarget {
     }
     if (!s) return undefined;
     const p = this.previews.get(id);
-    if (p && this.local?.id !== id) Object.assign(s, { x: p.x, y: p.y });
+    if (p && this.local?.id !== id) {
+      Object.assign(s, { x: p.x, y: p.y });
+      if (p.w !== undefined && p.h !== undefined) Object.assign(s, { w: p.w, h: p.h });
+    }
     if (this.local?.id === id) Object.assign(s, this.local.patch);
     return s;
   }

@@ -409,6 +409,7 @@ async fn drag_previews_are_relayed_and_never_stored(backend: Backend) {
             .await;
     }
     let first = v.recv_type("sticker.drag").await;
+    let first_frame = first.clone();
     assert_eq!(first["session"], wa["session"]);
     assert_eq!(first["id"], id);
     // paced: the last position arrives, most of those between do not
@@ -432,6 +433,24 @@ async fn drag_previews_are_relayed_and_never_stored(backend: Backend) {
         .request(json!({ "type": "sticker.drag", "id": id, "x": 1e300, "y": 1 }), 2)
         .await;
     assert_eq!(reply["error"]["code"], "bad_request", "{reply}");
+    // a resize carries the size; a bad one is refused
+    let reply = a
+        .request(
+            json!({ "type": "sticker.drag", "id": id, "x": 1, "y": 1, "w": -5, "h": 10 }),
+            3,
+        )
+        .await;
+    assert_eq!(reply["error"]["code"], "bad_request", "{reply}");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    a.send(json!({ "type": "sticker.drag", "id": id, "x": 1, "y": 1, "w": 300, "h": 200 }))
+        .await;
+    let resized = v.recv_type("sticker.drag").await;
+    assert_eq!(
+        (resized["w"].clone(), resized["h"].clone()),
+        (json!(300.0), json!(200.0)),
+        "{resized}"
+    );
+    assert!(first_frame.get("w").is_none(), "a move carries no size");
 }
 
 /// The welcome says which limits the page must keep to (extension).

@@ -128,6 +128,31 @@ test('a drag previews live to the others and writes one event on drop', async ()
   await Promise.all([a, b].map((p) => p.context().close()));
 });
 
+test('a resize previews live to the others and writes one event on release', async () => {
+  const board = await server.createBoard('Resize');
+  const a = await openBoard(browser, server, board, board.edit_token, 'Ada');
+  const b = await openBoard(browser, server, board, board.edit_token, 'Bob');
+  await scriptOps(a, server, board, board.edit_token, [stickerAt(100, 100, 'grow me')]);
+  await sticker(b, 'grow me').waitFor();
+  const seqBefore = (await server.state(board)).seq;
+  const handle = await sticker(a, 'grow me').locator('.resize').boundingBox();
+  await a.mouse.move(handle.x + handle.width / 2, handle.y + handle.height / 2);
+  await a.mouse.down();
+  for (let i = 1; i <= 20; i++) {
+    await a.mouse.move(handle.x + handle.width / 2 + i * 5, handle.y + handle.height / 2 + i * 4);
+    await a.waitForTimeout(30);
+  }
+  // while still held: B sees it growing (a preview), nothing is stored
+  await b.waitForFunction(() => document.querySelector('.sticker').getBoundingClientRect().width > 220);
+  assert.equal((await server.state(board)).seq, seqBefore, 'nothing stored while resizing');
+  await a.mouse.up();
+  await b.waitForFunction(() => Math.round(document.querySelector('.sticker').getBoundingClientRect().width) === 260);
+  const res = await fetch(`${server.base}/api/boards/${board.id}/events?token=${board.view_token}&after=${seqBefore}`);
+  const { events } = await res.json();
+  assert.deepEqual(events.map((e) => [e.event.kind, e.event.patch]), [['sticker.updated', { w: 260, h: 200 }]]);
+  await Promise.all([a, b].map((p) => p.context().close()));
+});
+
 test('a preview ends after 2 s without news, or when its member leaves', async () => {
   const board = await server.createBoard('Held');
   const a = await openBoard(browser, server, board, board.edit_token, 'Ada');

@@ -781,6 +781,9 @@ pub struct Drag {
     pub id: Uuid,
     pub x: f64,
     pub y: f64,
+    /// The size, while it is being resized.
+    pub w: Option<f64>,
+    pub h: Option<f64>,
 }
 
 impl Handler<Drag> for Board {
@@ -792,6 +795,8 @@ impl Handler<Drag> for Board {
             id: m.id,
             x: m.x,
             y: m.y,
+            w: m.w,
+            h: m.h,
         }
         .to_frame();
         self.broadcast_soon(&frame, Some(&m.session), ctx);

@@ -41,7 +41,7 @@ export function init(ctx) {
   let lastPreview = 0;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let previewTimer;
-  /** @type {{id: string, x: number, y: number} | null} */
+  /** @type {{id: string, x: number, y: number, w?: number, h?: number} | null} */
   let pendingPreview = null;
   function flushPreview() {
     previewTimer = undefined;
@@ -50,9 +50,12 @@ export function init(ctx) {
     conn.send({ type: 'sticker.drag', ...pendingPreview });
     pendingPreview = null;
   }
-  /** @param {string} id @param {number} x @param {number} y */
-  function sendPreview(id, x, y) {
-    pendingPreview = { id, x, y };
+  /**
+   * @param {string} id @param {number} x @param {number} y
+   * @param {{w: number, h: number}} [size] while resizing
+   */
+  function sendPreview(id, x, y, size) {
+    pendingPreview = { id, x, y, ...size };
     const wait = every(PREVIEW_MS) - (performance.now() - lastPreview);
     if (wait <= 0) flushPreview();
     else if (!previewTimer) previewTimer = setTimeout(flushPreview, wait);
@@ -176,7 +179,9 @@ export function init(ctx) {
       if (!d.moved && Math.hypot(e.clientX - d.startX, e.clientY - d.startY) < d.slop) return;
       d.moved = true;
       if (d.resizing) {
-        store.setLocal(d.id, { w: Math.max(MIN_W, Math.round(d.orig.w + dx)), h: Math.max(MIN_H, Math.round(d.orig.h + dy)) });
+        const size = { w: Math.max(MIN_W, Math.round(d.orig.w + dx)), h: Math.max(MIN_H, Math.round(d.orig.h + dy)) };
+        store.setLocal(d.id, size);
+        sendPreview(d.id, d.orig.x, d.orig.y, size);
       } else {
         const x = Math.round(d.orig.x + dx);
         const y = Math.round(d.orig.y + dy);
