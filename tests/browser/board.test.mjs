@@ -4,20 +4,12 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Server, launch, openBoard, sticker } from './harness.mjs';
+import { openBoard, startBoth, sticker, stopBoth } from './harness.mjs';
 
 let server;
 let browser;
-
-before(async () => {
-  server = await Server.start();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.down();
-});
+before(async () => ({ server, browser } = await startBoth()));
+after(() => stopBoth(server, browser));
 
 async function addSticker(page, text) {
   const before = await page.locator('.sticker').count();

@@ -2,20 +2,12 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Server, launch, openBoard, scriptOps, sticker, stickerAt } from './harness.mjs';
+import { openBoard, scriptOps, Server, startBoth, sticker, stickerAt, stopBoth } from './harness.mjs';
 
 let server;
 let browser;
-
-before(async () => {
-  server = await Server.start();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.down();
-});
+before(async () => ({ server, browser } = await startBoth()));
+after(() => stopBoth(server, browser));
 
 const boxes = (page) => page.$$eval('.sticker', (els) => els.map((e) => e.getBoundingClientRect()).map((r) => [Math.round(r.x), Math.round(r.y)]));
 

@@ -3,20 +3,12 @@
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Server, launch, openBoard, scriptOps, sticker, stickerAt } from './harness.mjs';
+import { openBoard, scriptOps, startBoth, sticker, stickerAt, stopBoth } from './harness.mjs';
 
 let server;
 let browser;
-
-before(async () => {
-  server = await Server.start();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.down();
-});
+before(async () => ({ server, browser } = await startBoth()));
+after(() => stopBoth(server, browser));
 
 test('the store: late echoes never move a sticker back, a failure leaves the server state, previews end', async () => {
   const board = await server.createBoard('Store');

@@ -107,6 +107,17 @@ export async function launch() {
   });
 }
 
+// A server and a browser for one test file (its `before`), and their end
+// (its `after`).
+export async function startBoth(env = {}) {
+  return { server: await Server.start(env), browser: await launch() };
+}
+
+export async function stopBoth(server, browser) {
+  await browser?.close();
+  await server?.down();
+}
+
 // A page of a member: name set, board opened, welcome received.
 export async function openBoard(browser, server, board, token, name, options = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
