@@ -24,6 +24,7 @@ import { init as initExport } from './board/export.js';
 import { init as initStatus } from './board/status.js';
 import { init as initLayout } from './board/layout.js';
 import { init as initCall } from './board/callui.js';
+import { init as initRecent } from './board/recent.js';
 
 /** @returns {Promise<string>} the member's display name, asked once per browser */
 function askName() {
@@ -56,7 +57,7 @@ async function main() {
   const ctx = /** @type {any} */ ({ viewport, world, boardId, conn, store: new Store(), toast });
   // order: what others call at init time comes first
   for (const init of [initNotify, initSession, initView, initRender, initSelection, initActions, initUndo, initEditor,
-    initMenu, initPointer, initKeyboard, initToolbar, initMembers, initChat, initExport, initStatus, initCall]) init(ctx);
+    initMenu, initPointer, initKeyboard, initToolbar, initMembers, initChat, initExport, initStatus, initCall, initRecent]) init(ctx);
   conn.connect();
 }
 
