@@ -381,3 +381,78 @@ async fn nobody_but_an_admin_makes_the_server_read_an_import() {
     assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
     assert!(answer.contains("/admin/login"), "{answer}");
 }
+
+/// Visitors who have not signed in write nothing: the login page's session
+/// (its CSRF token) lives in the signed cookie, not in `admin_sessions`;
+/// a login makes the one row, a logout removes it.
+#[actix_web::test]
+async fn only_a_signed_in_admin_has_a_session_row() {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let app = spawn_app(Backend::Sqlite).await;
+    let rows = || {
+        let (_, pool) = corkboard::db::connect(&app.db_url, 2).expect("connect");
+        let mut conn = corkboard::db::checkout(&pool).expect("conn");
+        diesel::sql_query("SELECT COUNT(*) AS n FROM admin_sessions")
+            .get_result::<Count>(&mut *conn)
+            .expect("count")
+            .n
+    };
+    let http = awc::Client::builder().disable_redirects().finish();
+    let mut cookie = String::new();
+    for _ in 0..20 {
+        let mut res = http.get(app.url("/admin/login")).send().await.expect("GET");
+        assert_eq!(res.status(), 200);
+        cookie = res
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|c| c.split(';').next())
+            .expect("a cookie")
+            .to_owned();
+        let _ = res.body().await;
+    }
+    assert_eq!(rows(), 0, "nobody signed in, nothing stored");
+
+    // the anonymous cookie carries the CSRF token the login form checks
+    let mut page = http
+        .get(app.url("/admin/login"))
+        .insert_header(("Cookie", cookie.clone()))
+        .send()
+        .await
+        .expect("GET");
+    let body = String::from_utf8(page.body().await.expect("body").to_vec()).expect("utf-8");
+    let csrf = body
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a csrf field")
+        .to_owned();
+    let password = "correct horse battery staple";
+    let (_, pool) = corkboard::db::connect(&app.db_url, 2).expect("connect");
+    corkboard::db::queries::create_admin(
+        &mut corkboard::db::checkout(&pool).expect("conn"),
+        &corkboard::db::queries::AdminRow {
+            username: "root".into(),
+            password_hash: corkboard::auth::hash_password(password).expect("hash"),
+            created_at: "2026-01-01T00:00:00Z".into(),
+        },
+    )
+    .expect("admin");
+    let res = http
+        .post(app.url("/admin/login"))
+        .insert_header(("Cookie", cookie))
+        .send_form(&[
+            ("username", "root"),
+            ("password", password),
+            ("csrf_token", &csrf),
+        ])
+        .await
+        .expect("login");
+    assert_eq!(res.status(), 303);
+    assert_eq!(rows(), 1, "the signed-in session is on the server");
+}

@@ -4,6 +4,10 @@
 //! server. A session ends after `admin_idle_timeout` without a request
 //! (each request moves the expiry, and the cookie's Max-Age with it) and
 //! `admin_lifetime` after its login in any case.
+//!
+//! A visitor who has not signed in (the login page's CSRF token) gets no
+//! row: its few values travel in the cookie's key itself (`anon.…`, signed
+//! with the rest of the cookie), so requests from nobody write nothing.
 
 use std::collections::HashMap;
 use std::time::{Duration as StdDuration, SystemTime, UNIX_EPOCH};
@@ -63,8 +67,46 @@ fn admin_of(state: &HashMap<String, String>) -> String {
         .unwrap_or_default()
 }
 
+/// The key of a session with no admin: its values and when it was made.
+const ANONYMOUS: &str = "anon.";
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Anonymous {
+    made: i64,
+    state: HashMap<String, String>,
+}
+
+fn anonymous_key(state: HashMap<String, String>) -> Result<SessionKey, SaveError> {
+    use base64::Engine;
+    let json = serde_json::to_vec(&Anonymous { made: now(), state })
+        .map_err(|e| SaveError::Serialization(e.into()))?;
+    let key = format!(
+        "{ANONYMOUS}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    );
+    SessionKey::try_from(key).map_err(|e| SaveError::Other(anyhow::anyhow!("{e}")))
+}
+
+/// The values an anonymous key carries, unless it is older than `lifetime`.
+fn anonymous_state(key: &SessionKey, lifetime: i64) -> Option<HashMap<String, String>> {
+    use base64::Engine;
+    let data = key.as_ref().strip_prefix(ANONYMOUS)?;
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(data)
+        .ok()?;
+    let anonymous: Anonymous = serde_json::from_slice(&json).ok()?;
+    (now() - anonymous.made < lifetime).then_some(anonymous.state)
+}
+
+fn is_anonymous(key: &SessionKey) -> bool {
+    key.as_ref().starts_with(ANONYMOUS)
+}
+
 impl SessionStore for DbSessionStore {
     async fn load(&self, key: &SessionKey) -> Result<Option<HashMap<String, String>>, LoadError> {
+        if is_anonymous(key) {
+            return Ok(anonymous_state(key, self.lifetime.as_secs() as i64));
+        }
         let (pool, key_hash, lifetime) = (self.pool.clone(), hash(key), self.lifetime.as_secs() as i64);
         let row = blocking(move || {
             let mut conn = checkout(&pool)?;
@@ -86,6 +128,9 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn save(&self, state: HashMap<String, String>, ttl: &Duration) -> Result<SessionKey, SaveError> {
+        if admin_of(&state).is_empty() {
+            return anonymous_key(state);
+        }
         let key = SessionKey::try_from(crate::tokens::token())
             .map_err(|e| SaveError::Other(anyhow::anyhow!("{e}")))?;
         let now = now();
@@ -109,6 +154,13 @@ impl SessionStore for DbSessionStore {
         state: HashMap<String, String>,
         ttl: &Duration,
     ) -> Result<SessionKey, UpdateError> {
+        if is_anonymous(&key) {
+            // a login (the first values worth a row), or new anonymous values
+            return self.save(state, ttl).await.map_err(|e| match e {
+                SaveError::Serialization(e) => UpdateError::Serialization(e),
+                SaveError::Other(e) => UpdateError::Other(e),
+            });
+        }
         let json = serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
         let (pool, key_hash, admin, expires) = (
             self.pool.clone(),
@@ -142,6 +194,9 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn update_ttl(&self, key: &SessionKey, ttl: &Duration) -> Result<(), anyhow::Error> {
+        if is_anonymous(key) {
+            return Ok(());
+        }
         let (pool, key_hash, expires) = (self.pool.clone(), hash(key), now() + ttl.whole_seconds());
         blocking(move || {
             queries::update_admin_session(&mut *checkout(&pool)?, &key_hash, None, expires, now())
@@ -151,6 +206,9 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, key: &SessionKey) -> Result<(), anyhow::Error> {
+        if is_anonymous(key) {
+            return Ok(());
+        }
         let (pool, key_hash) = (self.pool.clone(), hash(key));
         blocking(move || queries::delete_admin_session(&mut *checkout(&pool)?, &key_hash))
             .await
