@@ -9,7 +9,19 @@ use crate::db::{self, queries};
 pub fn admin(args: AdminArgs) -> Result<String, String> {
     let (_, pool) = db::connect(&args.database.url, 2)?;
     let mut conn = db::checkout(&pool).map_err(|e| e.to_string())?;
-    let fail = |e: crate::error::Error| e.public_message();
+    // the operator at the command line sees the detail a client would not
+    let fail = |e: crate::error::Error| match &e {
+        crate::error::Error::Internal(detail) | crate::error::Error::DatabaseDown(detail) => {
+            format!("{}: {detail}", e.public_message())
+        }
+        _ => e.public_message(),
+    };
+    // the change is made: a trail that cannot be written is said, not fatal
+    let trail = |conn: &mut db::DbConnection, action: &str, username: &str| {
+        if let Err(e) = audit(conn, action, username) {
+            log::warn!("{action} {username}: not recorded in the audit trail: {}", fail(e));
+        }
+    };
     match args.command {
         AdminCommand::Create { username } => {
             crate::auth::validate_username(&username).map_err(fail)?;
@@ -30,7 +42,7 @@ pub fn admin(args: AdminArgs) -> Result<String, String> {
                 created_at: crate::actors::board::now_rfc3339(),
             };
             queries::create_admin(&mut conn, &row).map_err(fail)?;
-            audit(&mut conn, "admin-create", &username).map_err(fail)?;
+            trail(&mut conn, "admin-create", &username);
             Ok(format!("admin {username} created"))
         }
         AdminCommand::List => {
@@ -43,7 +55,7 @@ pub fn admin(args: AdminArgs) -> Result<String, String> {
         }
         AdminCommand::Delete { username } => {
             if queries::delete_admin(&mut conn, &username).map_err(fail)? {
-                audit(&mut conn, "admin-delete", &username).map_err(fail)?;
+                trail(&mut conn, "admin-delete", &username);
                 Ok(format!("admin {username} deleted"))
             } else {
                 Err(format!("no admin {username}"))
