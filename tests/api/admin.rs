@@ -21,6 +21,7 @@ crate::on_both_backends!(
     a_busy_board_exports_and_imports_back,
     destructive_actions_need_their_confirmation,
     history_in_words_filtered_and_paged,
+    thumbnails_and_the_restore_preview,
 );
 
 pub(crate) const PASSWORD: &str = "correct horse battery staple";
@@ -1313,5 +1314,83 @@ async fn history_in_words_filtered_and_paged(backend: Backend) {
         bobs2.body.contains("Bob edited") && !bobs2.body.contains("Ada "),
         "{}",
         bobs2.body
+    );
+}
+
+/// Boards drawn small (SVG, escaped) on the list, the board's page and a
+/// restore's confirmation, which also counts what the restore changes.
+async fn thumbnails_and_the_restore_preview(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut admin, _) = AdminClient::signed_in(&app).await;
+    let b = app.board("Drawn").await;
+    let (mut c, _) = app.join(&b, &b.edit, "Ada").await;
+    let mut ids = Vec::new();
+    for (r, text) in [(1, "<b>first</b>"), (2, "second"), (3, "third")] {
+        let reply = c.request(create_msg(text), r).await;
+        assert_eq!(reply["ok"], true, "{reply}");
+        ids.push(c.recv_type("event").await["event"]["sticker"]["id"].clone());
+    }
+    // seq 3: three stickers. Then: one changed, one removed, one more added.
+    let r = c
+        .request(
+            json!({ "type": "sticker.update", "id": ids[1], "patch": { "color": "#90caf9" } }),
+            4,
+        )
+        .await;
+    assert_eq!(r["ok"], true);
+    assert_eq!(
+        c.request(json!({ "type": "sticker.delete", "id": ids[2] }), 5)
+            .await["ok"],
+        true
+    );
+    assert_eq!(c.request(create_msg("fourth"), 6).await["ok"], true);
+    c.close().await;
+
+    let path = format!("/admin/boards/{}/thumbnail.svg", b.id);
+    let now = admin.get(&path).await;
+    assert_eq!(now.status, 200);
+    assert!(now.body.starts_with("<svg"), "{}", now.body);
+    assert_eq!(
+        now.body.matches("<g>").count(),
+        3,
+        "three stickers now: {}",
+        now.body
+    );
+    assert!(now.body.contains("#90caf9"));
+    assert!(
+        now.body.contains("&#60;b&#62;first") && !now.body.contains("<b>"),
+        "escaped: {}",
+        now.body
+    );
+    let then = admin.get(&format!("{path}?seq=3")).await;
+    assert_eq!(then.body.matches("<g>").count(), 3);
+    assert!(
+        then.body.contains("third") && !then.body.contains("fourth"),
+        "{}",
+        then.body
+    );
+    assert_eq!(admin.get(&format!("{path}?seq=99")).await.status, 400);
+    let mut anon = AdminClient::new(&app);
+    assert_eq!(anon.get(&path).await.location.as_deref(), Some("/admin/login"));
+
+    for page in ["/admin/boards".to_owned(), format!("/admin/boards/{}", b.id)] {
+        assert!(
+            admin.get(&page).await.body.contains(&path),
+            "{page} shows the board drawn"
+        );
+    }
+    let confirm = admin
+        .get(&format!("/admin/boards/{}/confirm?action=restore&seq=3", b.id))
+        .await;
+    assert_eq!(confirm.status, 200);
+    // back to seq 3: 'third' comes back, 'second' gets its colour back, 'fourth' goes
+    assert!(
+        confirm.body.contains("1 sticker created, 1 changed, 1 removed."),
+        "{}",
+        confirm.body
+    );
+    assert!(
+        confirm.body.contains(&format!("{path}?seq=3")),
+        "the board as it will be"
     );
 }

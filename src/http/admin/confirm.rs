@@ -44,6 +44,8 @@ pub struct ConfirmPage {
     type_title: Option<String>,
     button: &'static str,
     danger: bool,
+    /// A restore: the board's seq now and the one it goes back to, drawn.
+    compare: Option<(i64, i64)>,
 }
 
 /// `n` with thousands separators: 4,210.
@@ -60,6 +62,27 @@ pub fn thousands(n: i64) -> String {
         out.insert(0, '-');
     }
     out
+}
+
+/// What a restore does to the stickers, in words: the counts of the ops
+/// that bring the board from `now` to `target`.
+fn restore_changes(now: &crate::board::BoardState, target: &crate::board::BoardState) -> String {
+    use crate::protocol::Op;
+    let (mut created, mut changed, mut removed) = (0, 0, 0);
+    for op in crate::board::ops_to_reach(now, target) {
+        match op {
+            Op::CreateSticker(_) => created += 1,
+            Op::UpdateSticker { .. } => changed += 1,
+            Op::DeleteSticker(_) => removed += 1,
+            Op::Rename(_) | Op::Chat(_) => {}
+        }
+    }
+    format!(
+        "{} created, {} changed, {} removed.",
+        count(created, "sticker", "stickers"),
+        thousands(changed),
+        thousands(removed)
+    )
 }
 
 /// "1 sticker", "312 stickers".
@@ -88,7 +111,7 @@ pub async fn confirm(
         _ => None,
     };
     let (pool, board_id) = (pool.get_ref().clone(), id.clone());
-    let (row, stickers, target) = crate::http::blocking(move || {
+    let (row, stickers, target, changes) = crate::http::blocking(move || {
         let mut conn = checkout(&pool)?;
         let row = queries::board_row(&mut conn, &board_id)?;
         let stickers = queries::count_stickers(&mut conn, &board_id)?;
@@ -102,7 +125,21 @@ pub async fn confirm(
             Some(upto) => Some(state_at(&mut conn, &row, upto)?),
             None => None,
         };
-        Ok((row, stickers, target))
+        let changes = match &target {
+            Some(target) => {
+                let now = crate::board::BoardState {
+                    title: row.title.clone(),
+                    seq: row.seq,
+                    stickers: queries::stickers_of(&mut conn, &board_id)?
+                        .into_iter()
+                        .map(|s| (s.id, s))
+                        .collect(),
+                };
+                restore_changes(&now, target)
+            }
+            None => String::new(),
+        };
+        Ok((row, stickers, target, changes))
     })
     .await?;
     let sessions = live_sessions(&registry, &id).await;
@@ -120,6 +157,7 @@ pub async fn confirm(
         type_title: None,
         button: "",
         danger: true,
+        compare: None,
     };
     match q.action.as_str() {
         "delete" => {
@@ -194,6 +232,8 @@ pub async fn confirm(
                     thousands(row.seq)
                 ),
             ];
+            page.details.insert(0, changes);
+            page.compare = Some((row.seq, upto));
             page.post_to = format!("{base}/restore");
             page.fields = vec![("seq", upto.to_string())];
             page.button = "Restore";

@@ -7,6 +7,7 @@ pub mod boards;
 pub mod confirm;
 pub mod history;
 pub mod sessions;
+pub mod thumbnail;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -382,6 +383,7 @@ pub fn scope(
         .service(audit::page)
         .service(boards::list)
         .service(boards::detail)
+        .service(thumbnail::thumbnail)
         .service(confirm::confirm)
         .service(boards::kick)
         .service(boards::rename)
