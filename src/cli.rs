@@ -19,7 +19,10 @@ pub fn admin(args: AdminArgs) -> Result<String, String> {
     // the change is made: a trail that cannot be written is said, not fatal
     let trail = |conn: &mut db::DbConnection, action: &str, username: &str| {
         if let Err(e) = audit(conn, action, username) {
-            log::warn!("{action} {username}: not recorded in the audit trail: {}", fail(e));
+            log::warn!(
+                "{action} {username}: not recorded in the audit trail: {}",
+                fail(e)
+            );
         }
     };
     match args.command {
