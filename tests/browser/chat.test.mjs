@@ -140,3 +140,24 @@ test('on a phone, messages that arrive while the drawer is closed are counted un
   assert.equal(await count.isVisible(), false);
   await Promise.all([a, p].map((x) => x.context().close()));
 });
+
+test('on a wide screen, messages that arrive while the tab is in the background are counted in its title', async () => {
+  const board = await server.createBoard('Background');
+  const a = await openBoard(browser, server, board, board.edit_token, 'Ada');
+  const b = await openBoard(browser, server, board, board.edit_token, 'Bob');
+  const hide = (hidden) =>
+    b.evaluate((hidden) => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+      document.dispatchEvent(new Event('visibilitychange'));
+    }, hidden);
+  await send(a, 'while you look');
+  await b.locator('#chat-log li', { hasText: 'while you look' }).waitFor();
+  assert.equal(await b.title(), 'Background · corkboard');
+  await hide(true);
+  await send(a, 'while you are away');
+  await b.waitForFunction(() => document.title === '(1) Background · corkboard');
+  assert.equal(await b.locator('#chat-log .unread-marker + li .chat-text').textContent(), 'while you are away');
+  await hide(false);
+  await b.waitForFunction(() => document.title === 'Background · corkboard');
+  await Promise.all([a, b].map((p) => p.context().close()));
+});

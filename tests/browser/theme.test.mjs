@@ -97,7 +97,19 @@ test('the board in dark mode: stickers keep their colours and dark text', async 
   const v = await openBoard(browser, server, board, board.view_token, 'Vic', DARK);
   await sticker(v, 'flaky').waitFor();
   await axe(v, 'board, viewer, dark');
-  await Promise.all([a, v].map((p) => p.context().close()));
+
+  const phone = await openBoard(browser, server, board, board.edit_token, 'Pat', { ...DARK, viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, reducedMotion: 'reduce' });
+  await sticker(phone, 'flaky').waitFor();
+  await a.fill('#chat-input', 'Are you on your phone?');
+  await a.press('#chat-input', 'Enter');
+  await phone.locator('#drawer-toggle .unread-count').waitFor();
+  await axe(phone, 'board, phone, dark');
+  await phone.screenshot({ path: path.join(ARTIFACTS, 'board-dark-390.png') });
+  await phone.tap('#drawer-toggle');
+  await phone.locator('#chat-input').waitFor();
+  await axe(phone, 'board, phone, drawer, dark');
+  await phone.screenshot({ path: path.join(ARTIFACTS, 'board-dark-390-drawer.png') });
+  await Promise.all([a, v, phone].map((p) => p.context().close()));
 });
 
 test('the error page and the admin pages in dark mode', async () => {
