@@ -49,6 +49,8 @@ pub struct Session {
     name: String,
     role: Role,
     since: Option<i64>,
+    /// The hash of the key its page keeps per browser (kicks that hold).
+    member_key: Option<String>,
     board: Addr<Board>,
     shared: Arc<Shared>,
     queue: Arc<SendQueue>,
@@ -133,6 +135,7 @@ impl Session {
         name: String,
         role: Role,
         since: Option<i64>,
+        member_key: Option<String>,
         board: Addr<Board>,
         shared: Arc<Shared>,
     ) -> Self {
@@ -144,6 +147,7 @@ impl Session {
             name,
             role,
             since,
+            member_key,
             board,
             queue: Arc::default(),
             limiter: RateLimiter::direct(Quota::per_second(per_s).allow_burst(burst)),
@@ -501,6 +505,7 @@ impl Actor for Session {
             name: self.name.clone(),
             role: self.role,
             since: self.since,
+            member_key: self.member_key.clone(),
             addr: ctx.address(),
             queue: self.queue.clone(),
         };

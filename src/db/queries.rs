@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use super::schema::{admin_sessions, admins, boards, events, op_ids, stickers};
+use super::schema::{admin_sessions, admins, board_bans, boards, events, op_ids, stickers};
 use super::DbConnection;
 use crate::error::{Error, Result};
 use crate::protocol::{Author, Event, EventBody, RawEvent, Sticker};
@@ -909,6 +909,7 @@ pub fn delete_board(conn: &mut DbConnection, id: &str) -> Result<()> {
         diesel::delete(op_ids::table.filter(op_ids::board_id.eq(id))).execute(conn)?;
         diesel::delete(events::table.filter(events::board_id.eq(id))).execute(conn)?;
         diesel::delete(stickers::table.filter(stickers::board_id.eq(id))).execute(conn)?;
+        diesel::delete(board_bans::table.filter(board_bans::board_id.eq(id))).execute(conn)?;
         Ok(())
     })
 }
@@ -1217,4 +1218,70 @@ mod tests {
         assert_eq!(upserts, [("a", 2.0), ("d", 2.0)]);
         assert_eq!(m.deletes, ["c"]);
     }
+}
+
+// ------------------------------------------------------------ board bans
+
+/// A member kept out of a board until a time (Unix seconds).
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = board_bans)]
+pub struct BanRow {
+    pub board_id: String,
+    /// The SHA-256 of the member key, hex.
+    pub member_hash: String,
+    pub until: i64,
+    /// The member's name when kicked, for the admin page.
+    pub name: String,
+    pub by_admin: String,
+}
+
+/// Keeps a member out (replacing an earlier ban of the same member).
+pub fn ban_member(conn: &mut DbConnection, ban: &BanRow) -> Result<()> {
+    conn.transaction(|conn| {
+        diesel::delete(
+            board_bans::table
+                .filter(board_bans::board_id.eq(&ban.board_id))
+                .filter(board_bans::member_hash.eq(&ban.member_hash)),
+        )
+        .execute(conn)?;
+        diesel::insert_into(board_bans::table).values(ban).execute(conn)?;
+        Ok(())
+    })
+}
+
+/// Until when a member is kept out of a board, if it is at `now`.
+pub fn banned_until(
+    conn: &mut DbConnection,
+    board_id: &str,
+    member_hash: &str,
+    now: i64,
+) -> Result<Option<i64>> {
+    Ok(board_bans::table
+        .filter(board_bans::board_id.eq(board_id))
+        .filter(board_bans::member_hash.eq(member_hash))
+        .filter(board_bans::until.gt(now))
+        .select(board_bans::until)
+        .first(conn)
+        .optional()?)
+}
+
+/// A board's bans in force at `now`, ending soonest first.
+pub fn bans_of(conn: &mut DbConnection, board_id: &str, now: i64) -> Result<Vec<BanRow>> {
+    Ok(board_bans::table
+        .filter(board_bans::board_id.eq(board_id))
+        .filter(board_bans::until.gt(now))
+        .order(board_bans::until.asc())
+        .select(BanRow::as_select())
+        .load(conn)?)
+}
+
+/// Lets a member back in; whether it was kept out.
+pub fn lift_ban(conn: &mut DbConnection, board_id: &str, member_hash: &str) -> Result<bool> {
+    Ok(diesel::delete(
+        board_bans::table
+            .filter(board_bans::board_id.eq(board_id))
+            .filter(board_bans::member_hash.eq(member_hash)),
+    )
+    .execute(conn)?
+        > 0)
 }

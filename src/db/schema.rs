@@ -87,3 +87,13 @@ diesel::table! {
         detail -> Text,
     }
 }
+
+diesel::table! {
+    board_bans (board_id, member_hash) {
+        board_id -> Text,
+        member_hash -> Text,
+        until -> BigInt,
+        name -> Text,
+        by_admin -> Text,
+    }
+}

@@ -47,10 +47,11 @@ pub async fn create_board(pool: web::Data<Pool>, body: web::Json<NewBoard>) -> R
     })))
 }
 
-/// `?token=`
+/// `?token=&member=`
 #[derive(Deserialize)]
 pub struct TokenQuery {
     token: Option<String>,
+    member: Option<String>,
 }
 
 /// The current state: from the Board actor when the board is open (so it
@@ -65,6 +66,8 @@ pub async fn get_board(
 ) -> Result<HttpResponse, Error> {
     let id = id.into_inner();
     let token = token_of(&req, q.token.as_deref());
+    let member = super::member_key(q.member.as_deref())?;
+    super::refuse_if_banned(pool.get_ref(), &id, member.as_deref()).await?;
     if let Ok(Some(board)) = registry.send(Lookup { id: id.clone() }).await {
         if let Ok(snapshot) = board.send(GetSnapshot { token: token.clone() }).await {
             return Ok(HttpResponse::Ok().json(snapshot?));

@@ -43,6 +43,62 @@ impl ResponseError for Error {
     }
 }
 
+/// The member key a page sends (`?member=`: random, made once per
+/// browser), checked and hashed; a kick that holds keeps its hash out.
+/// Anyone with a link can make a new key, so a ban holds a member who
+/// reloads, not one who sets out to come back (a rotated link does).
+pub fn member_key(given: Option<&str>) -> Result<Option<String>, Error> {
+    use sha2::{Digest, Sha256};
+    let Some(key) = given.filter(|k| !k.is_empty()) else {
+        return Ok(None);
+    };
+    let ok = (8..=64).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !ok {
+        return Err(Error::bad("member must be 8..64 letters, digits, '-' or '_'"));
+    }
+    let hash = Sha256::digest(key.as_bytes());
+    Ok(Some(hash.iter().map(|b| format!("{b:02x}")).collect()))
+}
+
+/// Refuses a member an admin kicked and keeps out of the board. While
+/// the database cannot say, the member is let in (a ban is not worth an
+/// outage of the board).
+pub async fn refuse_if_banned(
+    pool: &crate::db::Pool,
+    board_id: &str,
+    member_hash: Option<&str>,
+) -> Result<(), Error> {
+    let Some(hash) = member_hash else {
+        return Ok(());
+    };
+    let (pool, board_id, hash) = (pool.clone(), board_id.to_owned(), hash.to_owned());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let until =
+        blocking(move || queries::banned_until(&mut *crate::db::checkout(&pool)?, &board_id, &hash, now))
+            .await;
+    match until {
+        Ok(Some(until)) => {
+            let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(until.max(0) as u64);
+            let at = humantime::format_rfc3339_seconds(at).to_string();
+            Err(Error::Forbidden(format!(
+                "an admin removed you from this board until {} UTC",
+                at.get(11..16).unwrap_or(&at)
+            )))
+        }
+        Ok(None) => Ok(()),
+        Err(e) if e.is_transient() => {
+            e.log();
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
 /// The token of a request: `?token=` or `Authorization: Bearer`.
 pub fn token_of(req: &HttpRequest, query_token: Option<&str>) -> String {
     if let Some(t) = query_token.filter(|t| !t.is_empty()) {

@@ -17,12 +17,13 @@ use crate::error::Error;
 use crate::protocol::Role;
 use crate::state::Shared;
 
-/// `?token=&name=&since=`
+/// `?token=&name=&since=&member=`
 #[derive(Deserialize)]
 pub struct ConnectQuery {
     token: Option<String>,
     name: Option<String>,
     since: Option<String>,
+    member: Option<String>,
 }
 
 /// Finds (or opens) the board and checks the token.
@@ -57,6 +58,7 @@ pub async fn connect(
     q: web::Query<ConnectQuery>,
     registry: web::Data<Addr<Registry>>,
     shared: web::Data<Arc<Shared>>,
+    pool: web::Data<crate::db::Pool>,
 ) -> Result<HttpResponse, actix_web::Error> {
     if shared.draining() {
         return Err(Error::Unavailable("the server is shutting down".into()).into());
@@ -75,7 +77,9 @@ pub async fn connect(
                 .ok_or_else(|| Error::bad("since must be an integer >= 0"))?,
         ),
     };
+    let member = super::member_key(q.member.as_deref())?;
+    super::refuse_if_banned(&pool, &id, member.as_deref()).await?;
     let token = token_of(&req, q.token.as_deref());
     let (board, role) = admit(&registry, &id, &token).await?;
-    Session::new(name, role, since, board, shared.get_ref().clone()).start(&req, stream)
+    Session::new(name, role, since, member, board, shared.get_ref().clone()).start(&req, stream)
 }

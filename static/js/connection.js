@@ -19,6 +19,21 @@ const DURABLE = new Set(DURABLE_OPS);
  *   reason?: import('./protocol.js').EndReason}} Status
  */
 
+/**
+ * This browser's member key: random, made once, sent when connecting so
+ * that a reload is the same member (an admin's kick can then hold). It
+ * proves nothing: anyone with a link can make another.
+ * @returns {string}
+ */
+export function memberKey() {
+  let key = localStorage.getItem('corkboard.member');
+  if (!key) {
+    key = crypto.randomUUID();
+    localStorage.setItem('corkboard.member', key);
+  }
+  return key;
+}
+
 export class Connection extends EventTarget {
   /** @param {{boardId: string, token: string, name: string}} opts */
   constructor({ boardId, token, name }) {
@@ -45,7 +60,7 @@ export class Connection extends EventTarget {
   connect() {
     if (this.ended) return;
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
-    const q = new URLSearchParams({ token: this.token, name: this.name });
+    const q = new URLSearchParams({ token: this.token, name: this.name, member: memberKey() });
     if (this.seq !== null) q.set('since', String(this.seq));
     const ws = new WebSocket(`${proto}://${location.host}/ws/boards/${encodeURIComponent(this.boardId)}?${q}`);
     this.ws = ws;
@@ -124,10 +139,15 @@ export class Connection extends EventTarget {
   /** @returns {Promise<import('./protocol.js').EndReason | null>} */
   async probe() {
     try {
-      const res = await fetch(`/api/boards/${encodeURIComponent(this.boardId)}`, {
+      const res = await fetch(`/api/boards/${encodeURIComponent(this.boardId)}?member=${memberKey()}`, {
         headers: { authorization: `Bearer ${this.token}` },
         cache: 'no-store',
       });
+      if (res.status === 403) {
+        // a kick that holds: this browser is kept out for a while
+        const body = await res.json().catch(() => ({}));
+        if (String(body.error?.message ?? '').includes('removed you')) return 'kept_out';
+      }
       return ENDING_STATUSES[res.status] ?? null;
     } catch {
       return null; // unreachable: keep trying

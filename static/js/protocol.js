@@ -24,7 +24,7 @@ export const CLOSE = Object.freeze({
 
 /**
  * Why access ended, what the page says about it, and what the reader can do.
- * @typedef {'kicked' | 'revoked' | 'deleted'} EndReason
+ * @typedef {'kicked' | 'kept_out' | 'revoked' | 'deleted'} EndReason
  * @type {Readonly<Record<EndReason, {title: string, what: string, todo: string}>>}
  */
 export const ENDED = Object.freeze({
@@ -32,6 +32,11 @@ export const ENDED = Object.freeze({
     title: 'You were removed from this board',
     what: 'An admin ended your session. The board is read-only here now; nothing more is saved from this page.',
     todo: 'If you should still be here, reload the page to join again, or ask the board’s owner.',
+  },
+  kept_out: {
+    title: 'You were removed from this board for a while',
+    what: 'An admin removed you and keeps this browser out of the board for a time. The board is read-only here now.',
+    todo: 'Try again later, or ask the board’s owner or an admin to let you back in.',
   },
   revoked: {
     title: 'This link no longer opens the board',

@@ -22,6 +22,7 @@ crate::on_both_backends!(
     destructive_actions_need_their_confirmation,
     history_in_words_filtered_and_paged,
     thumbnails_and_the_restore_preview,
+    a_kick_can_keep_a_member_out,
 );
 
 pub(crate) const PASSWORD: &str = "correct horse battery staple";
@@ -1393,4 +1394,109 @@ async fn thumbnails_and_the_restore_preview(backend: Backend) {
         confirm.body.contains(&format!("{path}?seq=3")),
         "the board as it will be"
     );
+}
+
+/// A kick can keep the member's browser (its member key) out for a while:
+/// a reload is refused, another browser is not, the admin can let it back.
+async fn a_kick_can_keep_a_member_out(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut admin, csrf) = AdminClient::signed_in(&app).await;
+    let b = app.board("Guarded").await;
+    let url = |key: &str| format!("{}&member={key}", app.ws_url(&b.id, &b.edit, "Mallory", None));
+    let key = "0b0e7f0e-4c1d-4a63-9d5e-8f0b1d7e2a11";
+    let (mut mallory, w) = {
+        let mut c = Client::connect(&url(key)).await.expect("upgrade");
+        let w = c.recv().await;
+        (c, w)
+    };
+    let session = w["session"].as_str().expect("session").to_owned();
+    let path = format!("/admin/boards/{}", b.id);
+    let confirm = admin
+        .get(&format!("{path}/confirm?action=kick&session={session}"))
+        .await;
+    assert!(confirm.body.contains("keep_out_minutes"), "{}", confirm.body);
+    let res = admin
+        .post(
+            &format!("{path}/kick"),
+            &[
+                ("session", session.as_str()),
+                ("csrf_token", &csrf),
+                ("confirm", "yes"),
+                ("keep_out_minutes", "15"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(mallory.closed().await, Some(4001));
+
+    // the same browser is kept out, over the socket and the API; another is not
+    assert_eq!(Client::connect(&url(key)).await.err(), Some(Refused::Status(403)));
+    let (status, err) = app
+        .get(&format!("/api/boards/{}?token={}&member={key}", b.id, b.edit))
+        .await;
+    assert_eq!(status, 403);
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("removed you")),
+        "{err}"
+    );
+    let other = Client::connect(&url("another-browser-key"))
+        .await
+        .expect("another browser");
+    other.close().await;
+    assert_eq!(
+        Client::connect(&url("x")).await.err(),
+        Some(Refused::Status(400)),
+        "a bad key"
+    );
+
+    // the admin sees it and lets it back in
+    let page = admin.get(&path).await;
+    assert!(
+        page.body.contains("Kept out") && page.body.contains("Mallory"),
+        "{}",
+        page.body
+    );
+    let member = page
+        .body
+        .split("name=\"member\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a lift form")
+        .to_owned();
+    let res = admin
+        .post(
+            &format!("{path}/lift"),
+            &[("member", member.as_str()), ("csrf_token", &csrf)],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let back = Client::connect(&url(key)).await.expect("let back in");
+    back.close().await;
+
+    // a kick without a time keeps nobody out
+    let (mut again, w) = {
+        let mut c = Client::connect(&url(key)).await.expect("upgrade");
+        let w = c.recv().await;
+        (c, w)
+    };
+    let session = w["session"].as_str().expect("session").to_owned();
+    let res = admin
+        .post(
+            &format!("{path}/kick"),
+            &[
+                ("session", session.as_str()),
+                ("csrf_token", &csrf),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    assert_eq!(again.closed().await, Some(4001));
+    Client::connect(&url(key))
+        .await
+        .expect("may rejoin at once")
+        .close()
+        .await;
 }

@@ -76,6 +76,23 @@ test('a kicked member gets a read-only page that says so, and no reconnect loop'
   await Promise.all([a, b].map((p) => p.context().close()));
 });
 
+test('a kick that keeps the member out: a reload says so and does not loop', async () => {
+  const board = await server.createBoard('Kept out');
+  const a = await openBoard(browser, server, board, board.edit_token, 'Ada');
+  await kick(admin, server, board, 'Ada', 15);
+  await isReadOnly(a, /removed from this board/);
+  const sockets = countSockets(a);
+  await a.reload();
+  await isReadOnly(a, /removed from this board for a while/);
+  assert.match(await a.textContent('#ended-banner'), /let you back in/);
+  await a.waitForTimeout(3000);
+  assert.ok(sockets.n <= 1, `one refused upgrade, no loop (${sockets.n})`);
+  // another browser with the same link is not kept out
+  const other = await openBoard(browser, server, board, board.edit_token, 'Eve');
+  assert.equal(await other.locator('#ended-banner').isVisible(), false);
+  await Promise.all([a, other].map((p) => p.context().close()));
+});
+
 test('a rotated edit link ends the editors, not the viewers; a delete ends everyone and keeps typed text', async () => {
   const board = await server.createBoard('Rotate');
   const a = await openBoard(browser, server, board, board.edit_token, 'Ada');

@@ -173,10 +173,10 @@ async function adminPost(admin, server, board, action, fields) {
   });
   if (!res.ok()) throw new Error(`admin ${action}: ${res.status()} ${await res.text()}`);
 }
-export async function kick(admin, server, board, name) {
+export async function kick(admin, server, board, name, keepOutMinutes = 0) {
   await admin.goto(`${server.base}/admin/boards/${board.id}`);
   const session = await admin.locator('#sessions tr', { hasText: name }).first().getAttribute('data-session');
-  await adminPost(admin, server, board, 'kick', { session });
+  await adminPost(admin, server, board, 'kick', { session, keep_out_minutes: String(keepOutMinutes) });
 }
 export async function rotate(admin, server, board, which) {
   await adminPost(admin, server, board, 'rotate', { which });

@@ -24,6 +24,8 @@ pub struct SessionInfo {
     pub last_heard: String,
     pub queued_bytes: usize,
     pub in_call: bool,
+    /// The hash of its member key, if its page sent one (a kick can hold).
+    pub member_key: Option<String>,
 }
 
 /// The board's live sessions, oldest first.
@@ -53,6 +55,7 @@ impl Handler<ListSessions> for Board {
                     last_heard: humantime::format_rfc3339_millis(heard).to_string(),
                     queued_bytes: slot.queue.bytes.load(Ordering::Relaxed),
                     in_call: m.in_call,
+                    member_key: slot.key.clone(),
                 }
             })
             .collect();

@@ -61,6 +61,8 @@ const GONE_LINGER: Duration = Duration::from_secs(1);
 /// A member and the way to reach it.
 struct Slot {
     member: Member,
+    /// The hash of its member key (never shown to other members).
+    key: Option<String>,
     addr: Addr<Session>,
     queue: Arc<SendQueue>,
     /// Frames waiting for the next flush, and their size.
@@ -637,6 +639,8 @@ pub struct Join {
     pub name: String,
     pub role: Role,
     pub since: Option<i64>,
+    /// The hash of its member key, if its page sent one.
+    pub member_key: Option<String>,
     pub addr: Addr<Session>,
     pub queue: Arc<SendQueue>,
 }
@@ -688,6 +692,7 @@ impl Handler<Join> for Board {
         self.broadcast(&joined, ctx);
         let slot = Slot {
             member,
+            key: j.member_key.clone(),
             addr: j.addr,
             queue: j.queue,
             outbox: Vec::new(),

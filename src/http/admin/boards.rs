@@ -156,6 +156,8 @@ pub struct BoardPage {
     page: usize,
     pages: usize,
     chat: Vec<Event>,
+    /// Members kicked and kept out: name, until (RFC 3339), by, key hash.
+    kept_out: Vec<(String, String, String, String)>,
 }
 
 impl BoardPage {
@@ -212,31 +214,43 @@ pub async fn detail(
         .unwrap_or_default();
     let author = q.author.clone().unwrap_or_default();
     let (filter_kind, filter_author, page) = (kind.clone(), author.clone(), q.page.unwrap_or(1));
-    let (board, seq, mut stickers, found, history, authors, chat) = crate::http::blocking(move || {
-        let mut conn = checkout(&pool)?;
-        let board = queries::board_row(&mut conn, &board_id)?;
-        let seq = queries::board_seq(&mut conn, &board_id)?;
-        let stickers = queries::stickers_of(&mut conn, &board_id)?;
-        let found = queries::events_page(
-            &mut conn,
-            &board_id,
-            Some(filter_kind.as_str()).filter(|k| !k.is_empty()),
-            Some(filter_author.as_str()).filter(|a| !a.is_empty()),
-            page,
-            HISTORY_PAGE,
-        )?;
-        let current: HashMap<Uuid, String> = stickers.iter().map(|s| (s.id, s.text.clone())).collect();
-        let gone = queries::last_sticker_texts(
-            &mut conn,
-            &board_id,
-            &history::gone_stickers(&found.events, &current),
-        )?;
-        let history = history::describe(&found.events, &current, &gone);
-        let authors = queries::event_authors(&mut conn, &board_id, 500)?;
-        let chat = queries::recent_events(&mut conn, &board_id, Some(EventBody::CHAT), 100)?;
-        Ok((board, seq, stickers, found, history, authors, chat))
-    })
-    .await?;
+    let (board, seq, mut stickers, found, history, authors, chat, kept_out) =
+        crate::http::blocking(move || {
+            let mut conn = checkout(&pool)?;
+            let board = queries::board_row(&mut conn, &board_id)?;
+            let seq = queries::board_seq(&mut conn, &board_id)?;
+            let stickers = queries::stickers_of(&mut conn, &board_id)?;
+            let found = queries::events_page(
+                &mut conn,
+                &board_id,
+                Some(filter_kind.as_str()).filter(|k| !k.is_empty()),
+                Some(filter_author.as_str()).filter(|a| !a.is_empty()),
+                page,
+                HISTORY_PAGE,
+            )?;
+            let current: HashMap<Uuid, String> = stickers.iter().map(|s| (s.id, s.text.clone())).collect();
+            let gone = queries::last_sticker_texts(
+                &mut conn,
+                &board_id,
+                &history::gone_stickers(&found.events, &current),
+            )?;
+            let history = history::describe(&found.events, &current, &gone);
+            let authors = queries::event_authors(&mut conn, &board_id, 500)?;
+            let chat = queries::recent_events(&mut conn, &board_id, Some(EventBody::CHAT), 100)?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            let kept_out = queries::bans_of(&mut conn, &board_id, now)?
+                .into_iter()
+                .map(|b| {
+                    let until = std::time::UNIX_EPOCH + std::time::Duration::from_secs(b.until.max(0) as u64);
+                    let until = humantime::format_rfc3339_seconds(until).to_string();
+                    (b.name, until, b.by_admin, b.member_hash)
+                })
+                .collect();
+            Ok((board, seq, stickers, found, history, authors, chat, kept_out))
+        })
+        .await?;
     stickers.sort_by(|a, b| a.z.total_cmp(&b.z));
     let notice = match q.done.as_deref() {
         Some("rotated-edit") => Some(
@@ -249,9 +263,11 @@ pub async fn detail(
         ),
         Some("imported") => Some("Board imported. It has new links of its own: share them from here."),
         Some("kicked") => Some(
-            "The session was disconnected and the others saw it leave. It can come back with its \
-             link; rotate that link to keep it out.",
+            "The session was disconnected and the others saw it leave. If you chose a time, its \
+             browser is kept out until then (below); a new browser with the link can still come \
+             back: rotate that link to keep it out for good.",
         ),
+        Some("lifted") => Some("They may rejoin the board now."),
         Some("renamed") => Some("The board was renamed; its members saw the new title at once."),
         Some("restored") => Some(
             "The board was restored, with new events that its members saw live. The history below \
@@ -278,6 +294,7 @@ pub async fn detail(
         page: found.page,
         pages: found.pages,
         chat,
+        kept_out,
     })
 }
 
@@ -300,6 +317,9 @@ pub struct KickForm {
     session: String,
     csrf_token: Option<String>,
     confirm: Option<String>,
+    /// How long the member's browser is kept out (0: not at all).
+    #[serde(default)]
+    keep_out_minutes: u32,
 }
 
 #[post("/boards/{id}/kick")]
@@ -327,7 +347,8 @@ pub async fn kick(
     )
     .await
         == Some(true);
-    let what = match (who, kicked) {
+    let minutes = form.keep_out_minutes.min(60 * 24 * 30);
+    let mut what = match (&who, kicked) {
         (Some(s), true) => format!(
             "{} ({}, session {}, connected since {})",
             s.name,
@@ -337,8 +358,54 @@ pub async fn kick(
         ),
         _ => format!("session {session_id}, which was no longer connected"),
     };
+    if let (Some(s), true, true) = (&who, kicked, minutes > 0) {
+        if let Some(member_hash) = s.member_key.clone() {
+            let until = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+                + i64::from(minutes) * 60;
+            let ban = queries::BanRow {
+                board_id: id.to_string(),
+                member_hash,
+                until,
+                name: s.name.clone(),
+                by_admin: admin.clone(),
+            };
+            let db = pool.get_ref().clone();
+            crate::http::blocking(move || queries::ban_member(&mut *checkout(&db)?, &ban)).await?;
+            what.push_str(&format!(", kept out for {minutes} min"));
+        }
+    }
     audit::record(&pool, &admin, &address(&req), "kick", Some(&id), what).await;
     Ok(see_other(&format!("/admin/boards/{id}?done=kicked")))
+}
+
+/// Lift: whose ban.
+#[derive(Deserialize)]
+pub struct LiftForm {
+    member: String,
+    csrf_token: Option<String>,
+}
+
+/// Lets a kicked member back in before their time is up (not destructive:
+/// no confirmation).
+#[post("/boards/{id}/lift")]
+pub async fn lift(
+    req: HttpRequest,
+    session: Session,
+    id: web::Path<String>,
+    form: web::Form<LiftForm>,
+    pool: web::Data<Pool>,
+) -> Result<HttpResponse, Refusal> {
+    let admin = authorized_post(&session, form.csrf_token.as_deref())?;
+    let (db, board_id, member) = (pool.get_ref().clone(), id.to_string(), form.member.clone());
+    let lifted =
+        crate::http::blocking(move || queries::lift_ban(&mut *checkout(&db)?, &board_id, &member)).await?;
+    if lifted {
+        let what = format!("member {}", form.member.get(..12).unwrap_or(&form.member));
+        audit::record(&pool, &admin, &address(&req), "lift", Some(&id), what).await;
+    }
+    Ok(see_other(&format!("/admin/boards/{id}?done=lifted")))
 }
 
 /// Rename: the new title.

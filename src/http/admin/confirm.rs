@@ -46,6 +46,8 @@ pub struct ConfirmPage {
     danger: bool,
     /// A restore: the board's seq now and the one it goes back to, drawn.
     compare: Option<(i64, i64)>,
+    /// A kick: offer to keep the member out for a while.
+    keep_out: bool,
 }
 
 /// `n` with thousands separators: 4,210.
@@ -158,6 +160,7 @@ pub async fn confirm(
         button: "",
         danger: true,
         compare: None,
+        keep_out: false,
     };
     match q.action.as_str() {
         "delete" => {
@@ -255,14 +258,16 @@ pub async fn confirm(
                 super::history::utc_text(&s.connected_at)
             );
             page.details = vec![format!(
-                "Their connection to “{title}” is closed and the others see them leave. They can \
-                 come back with their link; rotate the {} link to keep them out.",
+                "Their connection to “{title}” is closed and the others see them leave. Choose how \
+                 long their browser is kept out; someone set on coming back can still return with a \
+                 new browser and the link: rotate the {} link to keep them out for good.",
                 if s.role == Role::Editor {
                     "edit"
                 } else {
                     "view-only"
                 }
             )];
+            page.keep_out = s.member_key.is_some();
             page.post_to = format!("{base}/kick");
             page.fields = vec![("session", s.session.clone())];
             page.button = "Kick";

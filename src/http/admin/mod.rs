@@ -386,6 +386,7 @@ pub fn scope(
         .service(thumbnail::thumbnail)
         .service(confirm::confirm)
         .service(boards::kick)
+        .service(boards::lift)
         .service(boards::rename)
         .service(boards::rotate)
         .service(boards::delete)
