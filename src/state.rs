@@ -15,12 +15,27 @@ pub struct Shared {
     pub limits: crate::board::Limits,
     pub metrics: Metrics,
     draining: AtomicBool,
-    /// (when, events committed so far), one a second over the last minute.
-    committed_samples: Mutex<VecDeque<(Instant, u64)>>,
+    /// What the metrics said, one sample a second over the last hour:
+    /// the admin overview's charts and its events rate.
+    samples: Mutex<VecDeque<Sample>>,
+}
+
+/// One reading of the metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample {
+    pub at: Instant,
+    pub connections: i64,
+    pub boards: i64,
+    /// Totals so far (rates are their differences).
+    pub events_committed: u64,
+    pub commits: u64,
+    pub commit_seconds: f64,
 }
 
 /// How far back the events rate looks.
 const RATE_WINDOW: Duration = Duration::from_secs(60);
+/// How far back the samples go.
+pub const HISTORY: Duration = Duration::from_secs(3600);
 
 impl Shared {
     /// The shared state of an app with these settings.
@@ -30,35 +45,53 @@ impl Shared {
             config,
             metrics: Metrics::new(),
             draining: AtomicBool::new(false),
-            committed_samples: Mutex::new(VecDeque::new()),
+            samples: Mutex::new(VecDeque::new()),
         }
     }
 
-    /// Records the events committed so far (called once a second).
-    pub fn sample_committed(&self) {
+    /// Reads the metrics into the history (called once a second).
+    pub fn sample(&self) {
+        let m = &self.metrics;
         let now = Instant::now();
-        let total = self.metrics.events_committed.get();
-        if let Ok(mut q) = self.committed_samples.lock() {
-            q.push_back((now, total));
-            while q
-                .front()
-                .is_some_and(|(t, _)| now.duration_since(*t) > RATE_WINDOW)
-            {
+        let sample = Sample {
+            at: now,
+            connections: m.connections.get(),
+            boards: m.boards.get(),
+            events_committed: m.events_committed.get(),
+            commits: m.commit_seconds.get_sample_count(),
+            commit_seconds: m.commit_seconds.get_sample_sum(),
+        };
+        if let Ok(mut q) = self.samples.lock() {
+            q.push_back(sample);
+            while q.front().is_some_and(|s| now.duration_since(s.at) > HISTORY) {
                 q.pop_front();
             }
         }
     }
 
+    /// The samples of the last hour, oldest first.
+    pub fn history(&self) -> Vec<Sample> {
+        self.samples
+            .lock()
+            .map(|q| q.iter().copied().collect())
+            .unwrap_or_default()
+    }
+
     /// Events committed per second over the last minute.
     pub fn events_per_s(&self) -> f64 {
-        let Ok(q) = self.committed_samples.lock() else {
+        let Ok(q) = self.samples.lock() else {
             return 0.0;
         };
-        match (q.front(), q.back()) {
-            (Some((t0, n0)), Some((t1, n1))) if t1 > t0 => {
-                (n1 - n0) as f64 / t1.duration_since(*t0).as_secs_f64()
-            }
-            _ => 0.0,
+        let Some(last) = q.back() else { return 0.0 };
+        let first = q
+            .iter()
+            .find(|s| last.at.duration_since(s.at) <= RATE_WINDOW)
+            .unwrap_or(last);
+        let dt = last.at.duration_since(first.at).as_secs_f64();
+        if dt > 0.0 {
+            (last.events_committed - first.events_committed) as f64 / dt
+        } else {
+            0.0
         }
     }
 

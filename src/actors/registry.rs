@@ -45,7 +45,7 @@ impl Actor for Registry {
     type Context = Context<Self>;
 
     fn started(&mut self, ctx: &mut Context<Self>) {
-        ctx.run_interval(Duration::from_secs(1), |act, _| act.shared.sample_committed());
+        ctx.run_interval(Duration::from_secs(1), |act, _| act.shared.sample());
     }
 }
 

@@ -45,3 +45,29 @@ function localTimes() {
 
 localTimes();
 setInterval(localTimes, 30_000);
+
+/**
+ * The overview's charts come back from the server every 10 s (the same
+ * server-rendered fragment the page was built with), so they stay live
+ * without a reload; the stats above them too.
+ */
+function liveCharts() {
+  const charts = document.getElementById('charts');
+  const url = charts?.dataset.refresh;
+  if (!charts || !url) return;
+  setInterval(async () => {
+    if (document.hidden) return;
+    try {
+      const res = await fetch(url, { cache: 'no-store', credentials: 'same-origin' });
+      if (!res.ok) return;
+      const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+      const fresh = doc.getElementById('charts');
+      const now = document.getElementById('charts');
+      if (fresh && now) now.replaceWith(document.importNode(fresh, true));
+    } catch {
+      // offline for a moment: the next tick tries again
+    }
+  }, 10_000);
+}
+
+liveCharts();

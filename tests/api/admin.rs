@@ -23,6 +23,7 @@ crate::on_both_backends!(
     history_in_words_filtered_and_paged,
     thumbnails_and_the_restore_preview,
     a_kick_can_keep_a_member_out,
+    the_overview_charts_the_last_hour,
 );
 
 pub(crate) const PASSWORD: &str = "correct horse battery staple";
@@ -1499,4 +1500,47 @@ async fn a_kick_can_keep_a_member_out(backend: Backend) {
         .expect("may rejoin at once")
         .close()
         .await;
+}
+
+/// The overview draws the last hour (connections, boards, events/s,
+/// commit latency) from the in-process samples; the fragment refreshes it.
+async fn the_overview_charts_the_last_hour(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let (mut admin, _) = AdminClient::signed_in(&app).await;
+    let b = app.board("Busy").await;
+    let (mut c, _) = app.join(&b, &b.edit, "Ada").await;
+    for r in 0..20 {
+        assert_eq!(c.request(create_msg("n"), r).await["ok"], true);
+    }
+    // a few samples (one a second)
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let page = admin.get("/admin").await;
+    for id in ["connections", "boards", "events", "commit"] {
+        assert!(
+            page.body.contains(&format!("id=\"chart-{id}\"")),
+            "{id}: {}",
+            page.body
+        );
+    }
+    let fragment = admin.get("/admin/charts").await;
+    assert_eq!(fragment.status, 200);
+    assert!(
+        fragment.body.trim_start().starts_with("<div id=\"charts\""),
+        "{}",
+        fragment.body
+    );
+    let connections = fragment
+        .body
+        .split("id=\"chart-connections\"")
+        .nth(1)
+        .and_then(|r| r.split("<strong>").nth(1))
+        .and_then(|r| r.split("</strong>").next())
+        .expect("the latest value");
+    assert_eq!(connections, "1", "{}", fragment.body);
+    assert!(fragment.body.contains("points=\"") && !fragment.body.contains("points=\"\""));
+    let mut anon = AdminClient::new(&app);
+    assert_eq!(
+        anon.get("/admin/charts").await.location.as_deref(),
+        Some("/admin/login")
+    );
 }

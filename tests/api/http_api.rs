@@ -456,3 +456,24 @@ async fn only_a_signed_in_admin_has_a_session_row() {
     assert_eq!(res.status(), 303);
     assert_eq!(rows(), 1, "the signed-in session is on the server");
 }
+
+/// The Grafana dashboard in deploy/ asks only for metrics the server has.
+#[actix_web::test]
+async fn the_grafana_dashboard_names_real_metrics() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let (_, metrics) = app.get_text("/metrics").await;
+    let dashboard = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/grafana-dashboard.json"
+    ))
+    .expect("the dashboard");
+    let _: serde_json::Value = serde_json::from_str(&dashboard).expect("JSON");
+    let names: std::collections::BTreeSet<&str> = dashboard
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| w.starts_with("corkboard_"))
+        .collect();
+    assert!(names.len() >= 10, "{names:?}");
+    for name in names {
+        assert!(metrics.contains(name), "{name} is not in /metrics");
+    }
+}

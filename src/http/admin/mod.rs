@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod boards;
+pub mod charts;
 pub mod confirm;
 pub mod history;
 pub mod sessions;
@@ -324,6 +325,7 @@ pub struct Overview {
     commits: u64,
     commit_ms: String,
     database_ok: bool,
+    charts: charts::Charts,
 }
 
 #[get("")]
@@ -356,6 +358,7 @@ pub async fn overview(
         commits,
         commit_ms,
         database_ok,
+        charts: charts::charts(&shared.history()),
     })
 }
 
@@ -380,6 +383,7 @@ pub fn scope(
         .service(login)
         .service(logout)
         .service(overview)
+        .service(charts::fragment)
         .service(audit::page)
         .service(boards::list)
         .service(boards::detail)
