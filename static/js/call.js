@@ -7,6 +7,9 @@
 // enlarged.
 
 const SPEAKING_LEVEL = 0.02; // RMS of the signal, 0..1
+// A speaker stays highlighted this long after the last loud sample, so that
+// the highlight follows speech, not each syllable (and a short sound shows).
+const SPEAKING_HOLD_MS = 1500;
 const METER_MS = 150;
 
 /** @param {string} name */
@@ -256,6 +259,8 @@ export class Call {
     }
     clearInterval(this.meterTimer);
     const buf = new Float32Array(1024);
+    /** @type {{session: string, at: number} | null} */
+    let held = null;
     this.meterTimer = setInterval(() => {
       let loudest = null;
       let level = SPEAKING_LEVEL;
@@ -270,6 +275,12 @@ export class Call {
           level = rms;
           loudest = session;
         }
+      }
+      const now = performance.now();
+      if (loudest) held = { session: loudest, at: now };
+      else if (held && now - held.at < SPEAKING_HOLD_MS && this.meters.has(held.session)) {
+        const fig = this.tiles.querySelector(`[data-session="${CSS.escape(held.session)}"]`);
+        if (!fig?.classList.contains('mic-off')) loudest = held.session;
       }
       for (const fig of this.tiles.querySelectorAll('.tile')) fig.classList.toggle('speaking', fig.dataset.session === loudest);
     }, METER_MS);

@@ -117,7 +117,7 @@ test('tiles show mute and camera-off (with initials), who speaks, and can be enl
   const adaOnB = b.locator('.tile:not(.me)');
 
   // the fake microphone beeps: someone is highlighted as speaking
-  await b.locator('.tile.speaking').waitFor({ timeout: 10000 });
+  await b.locator('.tile.speaking').waitFor({ timeout: 20000 });
 
   // Ada mutes: Bob sees "muted" on her tile, and she is never the speaker
   await a.click('#call-mic');
