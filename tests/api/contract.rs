@@ -253,56 +253,6 @@ async fn concurrent_upgrades_respect_the_member_limit(backend: Backend) {
     assert_eq!(w["members"].as_array().map(Vec::len), Some(MAX));
 }
 
-/// A throwaway cluster of its own, for a test that stops it (as in
-/// durability.rs).
-struct OwnCluster {
-    dir: String,
-    url: String,
-}
-
-impl OwnCluster {
-    fn new() -> Self {
-        let out = Command::new("scripts/pg.sh")
-            .arg("new")
-            .output()
-            .expect("scripts/pg.sh new");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        let (dir, url) = line.split_once(' ').expect("DIR URL");
-        OwnCluster {
-            dir: dir.into(),
-            url: url.into(),
-        }
-    }
-
-    fn run(&self, what: &str) {
-        let ok = Command::new("scripts/pg.sh")
-            .args([what, &self.dir])
-            .status()
-            .expect("pg.sh");
-        assert!(ok.success(), "pg.sh {what}");
-    }
-
-    /// A new database in the cluster; its URL.
-    fn database(&self, name: &str) -> String {
-        use diesel::{Connection, RunQueryDsl};
-        let mut conn = diesel::PgConnection::establish(&self.url).expect("connect");
-        diesel::sql_query(format!("CREATE DATABASE {name}"))
-            .execute(&mut conn)
-            .expect("create db");
-        let base = self.url.rsplit_once('/').expect("URL has a database").0;
-        format!("{base}/{name}")
-    }
-}
-
-impl Drop for OwnCluster {
-    fn drop(&mut self) {
-        let _ = Command::new("scripts/pg.sh")
-            .args(["destroy", &self.dir])
-            .status();
-    }
-}
-
 /// §5: on SIGTERM the server closes every socket with 1001 and exits 0
 /// within 10 s, even when the database is down and ops wait for it (they
 /// were never acknowledged, so nothing promised is lost).

@@ -219,44 +219,6 @@ async fn bad_database_url_fails_fast(backend: Backend) {
     assert!(err.contains(backend_says), "stderr: {err}");
 }
 
-/// A throwaway cluster of its own, for a test that stops it.
-struct OwnCluster {
-    dir: String,
-    url: String,
-}
-
-impl OwnCluster {
-    fn new() -> Self {
-        let out = Command::new("scripts/pg.sh")
-            .arg("new")
-            .output()
-            .expect("scripts/pg.sh new");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        let (dir, url) = line.split_once(' ').expect("DIR URL");
-        OwnCluster {
-            dir: dir.into(),
-            url: url.into(),
-        }
-    }
-
-    fn run(&self, what: &str) {
-        let ok = Command::new("scripts/pg.sh")
-            .args([what, &self.dir])
-            .status()
-            .expect("pg.sh");
-        assert!(ok.success(), "pg.sh {what}");
-    }
-}
-
-impl Drop for OwnCluster {
-    fn drop(&mut self) {
-        let _ = Command::new("scripts/pg.sh")
-            .args(["destroy", &self.dir])
-            .status();
-    }
-}
-
 /// Postgres stops under load and starts again: the board keeps its state,
 /// holds up to `hold_max_ops`, answers `unavailable` past it, and
 /// acknowledges the held ops in order once the database is back.
@@ -264,17 +226,7 @@ impl Drop for OwnCluster {
 async fn postgres_outage_holds_ops_and_loses_nothing() {
     const HOLD: usize = 20;
     let cluster = OwnCluster::new();
-    let db_url = {
-        use diesel::{Connection, RunQueryDsl};
-        let mut conn = diesel::PgConnection::establish(&cluster.url).expect("connect");
-        diesel::sql_query("CREATE DATABASE outage")
-            .execute(&mut conn)
-            .expect("create db");
-        format!(
-            "{}/outage",
-            cluster.url.rsplit_once('/').expect("URL has a database").0
-        )
-    };
+    let db_url = cluster.database("outage");
     let mut config = test_config(&db_url);
     config.hold_max_ops = HOLD;
     let app = spawn_config(config).await;

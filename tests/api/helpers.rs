@@ -432,3 +432,51 @@ pub fn free_port() -> u16 {
         .map(|a| a.port())
         .expect("a free port")
 }
+
+/// A throwaway cluster of its own, for a test that stops it.
+pub struct OwnCluster {
+    pub dir: String,
+    pub url: String,
+}
+
+impl OwnCluster {
+    pub fn new() -> Self {
+        let out = Command::new("scripts/pg.sh")
+            .arg("new")
+            .output()
+            .expect("scripts/pg.sh new");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let line = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        let (dir, url) = line.split_once(' ').expect("DIR URL");
+        OwnCluster {
+            dir: dir.into(),
+            url: url.into(),
+        }
+    }
+
+    /// A new database in the cluster; its URL.
+    pub fn database(&self, name: &str) -> String {
+        let mut conn = diesel::PgConnection::establish(&self.url).expect("connect");
+        diesel::sql_query(format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .expect("create db");
+        let base = self.url.rsplit_once('/').expect("URL has a database").0;
+        format!("{base}/{name}")
+    }
+
+    pub fn run(&self, what: &str) {
+        let ok = Command::new("scripts/pg.sh")
+            .args([what, &self.dir])
+            .status()
+            .expect("pg.sh");
+        assert!(ok.success(), "pg.sh {what}");
+    }
+}
+
+impl Drop for OwnCluster {
+    fn drop(&mut self) {
+        let _ = Command::new("scripts/pg.sh")
+            .args(["destroy", &self.dir])
+            .status();
+    }
+}

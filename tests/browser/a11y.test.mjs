@@ -3,37 +3,15 @@
 // and the screenshots at 1280 × 800 and 390 × 844 in artifacts/.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ARTIFACTS, Server, adminPage, launch, openBoard, scriptOps, sticker, stickerAt } from './harness.mjs';
+import { adminPage, ARTIFACTS, axe, openBoard, scriptOps, startBoth, sticker, stickerAt, stopBoth } from './harness.mjs';
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let server;
 let browser;
-
-before(async () => {
-  server = await Server.start();
-  browser = await launch();
-  mkdirSync(ARTIFACTS, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.down();
-});
-
-// The CSP allows no inline script: axe goes in through evaluate.
-async function axe(page, label) {
-  await page.evaluate(AXE);
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const report = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.slice(0, 5).map((n) => n.target.join(' ')).join('\n    ')}`).join('\n');
-  assert.equal(bad.length, 0, `${label}:\n${report}`);
-  return result.violations;
-}
+before(async () => ({ server, browser } = await startBoth()));
+after(() => stopBoth(server, browser));
 
 const RETRO = [
   stickerAt(40, 40, 'Went well\nThe demo ran without a hitch', { color: '#a5d6a7' }),

@@ -1,24 +1,14 @@
 // Issue 15: the chat's times, safe links, earlier messages and unread count.
 
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ARTIFACTS, Server, launch, openBoard, scriptOps, stickerAt } from './harness.mjs';
+import { ARTIFACTS, openBoard, scriptOps, startBoth, stickerAt, stopBoth } from './harness.mjs';
 
 let server;
 let browser;
-
-before(async () => {
-  server = await Server.start();
-  browser = await launch();
-  mkdirSync(ARTIFACTS, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.down();
-});
+before(async () => ({ server, browser } = await startBoth()));
+after(() => stopBoth(server, browser));
 
 const PHONE = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true, reducedMotion: 'reduce' };
 const say = (text) => ({ type: 'chat.send', text });

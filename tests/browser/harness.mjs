@@ -1,7 +1,9 @@
 // Starts the real server binary and headless Chromium (Debian's package).
 
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -110,6 +112,7 @@ export async function launch() {
 // A server and a browser for one test file (its `before`), and their end
 // (its `after`).
 export async function startBoth(env = {}) {
+  mkdirSync(ARTIFACTS, { recursive: true });
   return { server: await Server.start(env), browser: await launch() };
 }
 
@@ -216,3 +219,18 @@ export const stickerAt = (x, y, text = '', extra = {}) => ({
 });
 
 export const ARTIFACTS = path.resolve(import.meta.dirname, '../../artifacts');
+
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// axe-core on a page: no serious or critical violations (the CSP allows no
+// inline script, so axe goes in through evaluate). Returns every violation.
+export async function axe(page, label) {
+  await page.evaluate(AXE);
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  const report = bad
+    .map((v) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')} ${n.any?.[0]?.message ?? ''}`).join('\n    ')}`)
+    .join('\n');
+  assert.equal(bad.length, 0, `${label}:\n${report}`);
+  return result.violations;
+}

@@ -4,36 +4,16 @@
 // text. Screenshots: artifacts/*-dark-1280.png.
 
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { ARTIFACTS, Server, adminPage, launch, openBoard, scriptOps, sticker, stickerAt } from './harness.mjs';
+import { adminPage, ARTIFACTS, axe, openBoard, scriptOps, startBoth, sticker, stickerAt, stopBoth } from './harness.mjs';
 
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const DARK = { colorScheme: 'dark', viewport: { width: 1280, height: 800 } };
 
 let server;
 let browser;
-
-before(async () => {
-  server = await Server.start();
-  browser = await launch();
-  mkdirSync(ARTIFACTS, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.down();
-});
-
-async function axe(page, label) {
-  await page.evaluate(AXE);
-  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
-  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  const report = bad.map((v) => `${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')} ${n.any?.[0]?.message ?? ''}`).join('\n    ')}`).join('\n');
-  assert.equal(bad.length, 0, `${label}:\n${report}`);
-}
+before(async () => ({ server, browser } = await startBoth()));
+after(() => stopBoth(server, browser));
 
 const background = (page, selector) => page.locator(selector).first().evaluate((el) => getComputedStyle(el).backgroundColor);
 // relative luminance of an "rgb(r, g, b)" colour, 0 (black) … 1 (white)
