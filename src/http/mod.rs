@@ -43,6 +43,20 @@ impl ResponseError for Error {
     }
 }
 
+/// Now, in Unix seconds: how the database keeps the times of admin
+/// sessions and bans.
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Unix seconds as RFC 3339 in UTC, to the second.
+pub fn unix_rfc3339(secs: i64) -> String {
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs.max(0) as u64);
+    humantime::format_rfc3339_seconds(at).to_string()
+}
+
 /// The member key a page sends (`?member=`: random, made once per
 /// browser), checked and hashed; a kick that holds keeps its hash out.
 /// Anyone with a link can make a new key, so a ban holds a member who
@@ -75,16 +89,13 @@ pub async fn refuse_if_banned(
         return Ok(());
     };
     let (pool, board_id, hash) = (pool.clone(), board_id.to_owned(), hash.to_owned());
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let now = unix_now();
     let until =
         blocking(move || queries::banned_until(&mut *crate::db::checkout(&pool)?, &board_id, &hash, now))
             .await;
     match until {
         Ok(Some(until)) => {
-            let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(until.max(0) as u64);
-            let at = humantime::format_rfc3339_seconds(at).to_string();
+            let at = unix_rfc3339(until);
             Err(Error::Forbidden(format!(
                 "an admin removed you from this board until {} UTC",
                 at.get(11..16).unwrap_or(&at)

@@ -237,15 +237,15 @@ pub async fn detail(
             let history = history::describe(&found.events, &current, &gone);
             let authors = queries::event_authors(&mut conn, &board_id, 500)?;
             let chat = queries::recent_events(&mut conn, &board_id, Some(EventBody::CHAT), 100)?;
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64);
-            let kept_out = queries::bans_of(&mut conn, &board_id, now)?
+            let kept_out = queries::bans_of(&mut conn, &board_id, crate::http::unix_now())?
                 .into_iter()
                 .map(|b| {
-                    let until = std::time::UNIX_EPOCH + std::time::Duration::from_secs(b.until.max(0) as u64);
-                    let until = humantime::format_rfc3339_seconds(until).to_string();
-                    (b.name, until, b.by_admin, b.member_hash)
+                    (
+                        b.name,
+                        crate::http::unix_rfc3339(b.until),
+                        b.by_admin,
+                        b.member_hash,
+                    )
                 })
                 .collect();
             Ok((board, seq, stickers, found, history, authors, chat, kept_out))
@@ -360,10 +360,7 @@ pub async fn kick(
     };
     if let (Some(s), true, true) = (&who, kicked, minutes > 0) {
         if let Some(member_hash) = s.member_key.clone() {
-            let until = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64)
-                + i64::from(minutes) * 60;
+            let until = crate::http::unix_now() + i64::from(minutes) * 60;
             let ban = queries::BanRow {
                 board_id: id.to_string(),
                 member_hash,

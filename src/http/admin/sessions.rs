@@ -10,7 +10,7 @@
 //! with the rest of the cookie), so requests from nobody write nothing.
 
 use std::collections::HashMap;
-use std::time::{Duration as StdDuration, SystemTime, UNIX_EPOCH};
+use std::time::Duration as StdDuration;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration;
@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::db::queries::{self, AdminSessionRow};
 use crate::db::{checkout, Pool};
-use crate::http::blocking;
+use crate::http::{blocking, unix_now as now};
 
 /// The session value that names the signed-in admin (JSON-encoded, as
 /// actix-session stores values).
@@ -35,12 +35,6 @@ impl DbSessionStore {
     pub fn new(pool: Pool, lifetime: StdDuration) -> Self {
         DbSessionStore { pool, lifetime }
     }
-}
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
 }
 
 /// Only the key's hash is stored, so a copy of the table opens no session.
