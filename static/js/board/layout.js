@@ -21,7 +21,7 @@ export function init() {
     side.classList.toggle('open', open);
     scrim.hidden = !open;
     // the drawer is modal on a phone: what lies under it is out of reach
-    for (const under of document.querySelectorAll('.toolbar, #viewport, .zoom')) /** @type {HTMLElement} */ (under).inert = open;
+    for (const under of document.querySelectorAll('.toolbar, #viewport, .zoom, .find, .minimap')) /** @type {HTMLElement} */ (under).inert = open;
     if (open) {
       setTools(false);
       if (moveFocus) /** @type {HTMLElement | null} */ (side.querySelector('#drawer-close'))?.focus();
