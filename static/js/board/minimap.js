@@ -65,8 +65,8 @@ export function init(ctx) {
     for (const s of [...store.all()].sort((a, b) => a.z - b.z)) {
       const x = (s.x - ox) * k;
       const y = (s.y - oy) * k;
-      const w = Math.max(2, s.w * k);
-      const h = Math.max(2, s.h * k);
+      const w = Math.max(3, s.w * k);
+      const h = Math.max(3, s.h * k);
       g.fillStyle = s.color;
       g.fillRect(x, y, w, h);
       if (w > 4 && h > 4) g.strokeRect(x + 0.5, y + 0.5, w - 1, h - 1);
