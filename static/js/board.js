@@ -16,6 +16,8 @@ import { init as initUndo } from './board/undo.js';
 import { init as initEditor } from './board/editor.js';
 import { init as initMenu } from './board/menu.js';
 import { init as initPointer } from './board/pointer.js';
+import { init as initPreview } from './board/preview.js';
+import { init as initClipboard } from './board/clipboard.js';
 import { init as initKeyboard } from './board/keyboard.js';
 import { init as initToolbar } from './board/toolbar.js';
 import { init as initMembers } from './board/members.js';
@@ -25,6 +27,9 @@ import { init as initStatus } from './board/status.js';
 import { init as initLayout } from './board/layout.js';
 import { init as initCall } from './board/callui.js';
 import { init as initRecent } from './board/recent.js';
+import { init as initNavigate } from './board/navigate.js';
+import { init as initFind } from './board/find.js';
+import { init as initMinimap } from './board/minimap.js';
 
 /** @returns {Promise<string>} the member's display name, asked once per browser */
 function askName() {
@@ -57,7 +62,8 @@ async function main() {
   const ctx = /** @type {any} */ ({ viewport, world, boardId, conn, store: new Store(), toast });
   // order: what others call at init time comes first
   for (const init of [initNotify, initSession, initView, initRender, initSelection, initActions, initUndo, initEditor,
-    initMenu, initPointer, initKeyboard, initToolbar, initMembers, initChat, initExport, initStatus, initCall, initRecent]) init(ctx);
+    initMenu, initPreview, initPointer, initKeyboard, initClipboard, initToolbar, initMembers, initChat, initExport, initStatus, initCall, initRecent,
+    initNavigate, initFind, initMinimap]) init(ctx);
   conn.connect();
 }
 

@@ -3,7 +3,8 @@
 //   the server's state (folded from events in seq order)
 //   + this page's own ops not yet seen back (by op_id, in send order)
 //   + a remote member's drag preview (ephemeral)
-//   + this page's own drag or resize in progress.
+//   + this page's own drag or resize in progress (of one sticker or of a
+//     selection: a local patch per sticker).
 // So an echo of an op never moves a sticker back (a later op of ours still
 // lies over it), a failed op disappears and leaves the server's state, and
 // a drag preview is never durable.
@@ -32,8 +33,8 @@ export class Store extends EventTarget {
     this.ops = new Map();
     /** @type {Map<string, Preview>} sticker id -> a remote member's drag preview */
     this.previews = new Map();
-    /** @type {{id: string, patch: Patch} | null} own drag or resize in progress */
-    this.local = null;
+    /** @type {Map<string, Patch>} own drag, nudge or resize in progress, per sticker */
+    this.locals = new Map();
     /** @type {Map<string, Sticker>} what is shown, recomputed per changed id */
     this.shown = new Map();
     this.seq = 0;
@@ -71,6 +72,17 @@ export class Store extends EventTarget {
   /** @param {string} id @returns {Preview | undefined} */
   previewOf(id) {
     return this.previews.get(id);
+  }
+
+  /** @param {string} id @returns {Patch | undefined} own move of it in progress */
+  localOf(id) {
+    return this.locals.get(id);
+  }
+
+  /** @returns {{id: string, patch: Patch} | null} the first own move in progress (one sticker's API) */
+  get local() {
+    const first = this.locals.entries().next();
+    return first.done ? null : { id: first.value[0], patch: first.value[1] };
   }
 
   // ---------------------------------------------------------------- server → store
@@ -189,21 +201,27 @@ export class Store extends EventTarget {
   dropAllOps() {
     const ids = [...this.ops.values()].map((o) => o.id);
     this.ops.clear();
-    this.local = null;
+    ids.push(...this.locals.keys());
+    this.locals.clear();
     this.refresh(ids);
   }
 
-  /** @param {string} id @param {Patch} patch own drag or resize in progress */
+  /** @param {string} id @param {Patch} patch own drag or resize of one sticker in progress */
   setLocal(id, patch) {
-    const before = this.local?.id;
-    this.local = { id, patch };
-    this.refresh(before && before !== id ? [before, id] : [id]);
+    this.setLocals(new Map([[id, patch]]));
+  }
+
+  /** @param {Map<string, Patch>} patches own move of several stickers in progress (replaces any) */
+  setLocals(patches) {
+    const ids = new Set([...this.locals.keys(), ...patches.keys()]);
+    this.locals = patches;
+    this.refresh(ids);
   }
 
   clearLocal() {
-    const id = this.local?.id;
-    this.local = null;
-    if (id) this.refresh([id]);
+    const ids = [...this.locals.keys()];
+    this.locals = new Map();
+    this.refresh(ids);
   }
 
   // ---------------------------------------------------------------- computing what is shown
@@ -236,11 +254,12 @@ export class Store extends EventTarget {
     }
     if (!s) return undefined;
     const p = this.previews.get(id);
-    if (p && this.local?.id !== id) {
+    const local = this.locals.get(id);
+    if (p && !local) {
       Object.assign(s, { x: p.x, y: p.y });
       if (p.w !== undefined && p.h !== undefined) Object.assign(s, { w: p.w, h: p.h });
     }
-    if (this.local?.id === id) Object.assign(s, this.local.patch);
+    if (local) Object.assign(s, local);
     return s;
   }
 

@@ -64,12 +64,19 @@ test('zoom steps are gentle and the dotted background follows pan and zoom', asy
   assert.notEqual(zoomed[0], '24px 24px', 'the dots shrink with the zoom');
   await a.click('#reset-view');
   assert.deepEqual(await bg(), ['24px 24px', '0px 0px']);
-  // pan by dragging the board: the dots move with it
+  // pan by Space + drag (a plain drag draws a selection box): the dots move with it
   await a.mouse.move(vp.x + 400, vp.y + 300);
+  await a.keyboard.down('Space');
   await a.mouse.down();
   await a.mouse.move(vp.x + 437, vp.y + 311, { steps: 4 });
   await a.mouse.up();
+  await a.keyboard.up('Space');
   assert.deepEqual(await bg(), ['24px 24px', '37px 11px']);
+  // and by the middle button
+  await a.mouse.down({ button: 'middle' });
+  await a.mouse.move(vp.x + 400, vp.y + 300, { steps: 4 });
+  await a.mouse.up({ button: 'middle' });
+  assert.deepEqual(await bg(), ['24px 24px', '0px 0px']);
   await a.context().close();
 });
 

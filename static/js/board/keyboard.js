@@ -1,7 +1,8 @@
 // @ts-check
 // Keyboard shortcuts. Board keys (Delete, Enter, arrows, Escape…) act only
 // while focus is on the board or a sticker, never on a toolbar button or in
-// the sidebar; undo and redo work anywhere but in a text field.
+// the sidebar; undo and redo work anywhere but in a text field. Moves and
+// deletes act on every selected sticker (one undo step).
 
 const NUDGE = 10;
 const NUDGE_BIG = 50;
@@ -10,32 +11,43 @@ const NUDGE_SAVE_MS = 400; // a burst of nudges is saved once
 /** @param {import('./context.js').Ctx} ctx */
 export function init(ctx) {
   const { viewport, store } = ctx;
-  /** @type {{id: string, orig: {x: number, y: number}, timer: ReturnType<typeof setTimeout>} | null} */
+  /** @type {{key: string, origs: Map<string, {x: number, y: number}>, timer: ReturnType<typeof setTimeout>} | null} */
   let nudge = null;
 
   function saveNudge() {
     if (!nudge) return;
-    const { id, orig, timer } = nudge;
+    const { origs, timer } = nudge;
     clearTimeout(timer);
     nudge = null;
-    const local = store.local?.id === id ? store.local.patch : null;
-    if (local) ctx.actions.update(id, { x: /** @type {number} */ (local.x), y: /** @type {number} */ (local.y) }, { before: orig });
+    ctx.preview.cancel();
+    /** @type {Map<string, import('./context.js').Patch>} */
+    const patches = new Map();
+    for (const id of origs.keys()) {
+      const local = store.localOf(id);
+      if (local) patches.set(id, { x: local.x, y: local.y });
+    }
+    ctx.actions.updateMany(patches, { before: origs });
     store.clearLocal();
   }
 
-  /** @param {string} id @param {number} dx @param {number} dy */
-  function nudgeBy(id, dx, dy) {
-    const s = store.get(id);
-    if (!s) return;
-    if (nudge && nudge.id !== id) saveNudge();
-    if (!nudge) nudge = { id, orig: { x: s.x, y: s.y }, timer: setTimeout(saveNudge, NUDGE_SAVE_MS) };
+  /** @param {string[]} ids the focused one first @param {number} dx @param {number} dy */
+  function nudgeBy(ids, dx, dy) {
+    const key = [...ids].sort().join();
+    if (nudge && nudge.key !== key) saveNudge();
+    /** @type {Map<string, {x: number, y: number}>} */
+    const moves = new Map();
+    for (const id of ids) {
+      const s = store.get(id);
+      if (s) moves.set(id, { x: s.x + dx, y: s.y + dy });
+    }
+    if (!moves.size) return;
+    if (!nudge) nudge = { key, origs: new Map([...moves].map(([id, p]) => [id, { x: p.x - dx, y: p.y - dy }])), timer: setTimeout(saveNudge) };
     clearTimeout(nudge.timer);
     nudge.timer = setTimeout(saveNudge, NUDGE_SAVE_MS);
-    const x = s.x + dx;
-    const y = s.y + dy;
-    store.setLocal(id, { x, y });
-    ctx.conn.send({ type: 'sticker.drag', id, x, y });
-    ctx.view.ensureVisible({ ...s, x, y });
+    store.setLocals(moves);
+    ctx.preview.many(moves);
+    const first = store.get(ids[0]);
+    if (first) ctx.view.ensureVisible(first);
   }
 
   const shortcuts = /** @type {HTMLDialogElement | null} */ (document.getElementById('keys-dialog'));
@@ -63,7 +75,11 @@ export function init(ctx) {
     const id = ctx.selection.id();
     const s = id ? store.get(id) : undefined;
     const edit = ctx.session.canEdit();
-    if (key === 'Escape') {
+    if (mod && key === 'a' && !e.altKey) {
+      e.preventDefault();
+      saveNudge();
+      ctx.selection.all();
+    } else if (key === 'Escape') {
       if (id) {
         e.preventDefault();
         saveNudge();
@@ -75,11 +91,11 @@ export function init(ctx) {
       const dir = /** @type {'ArrowLeft' | 'ArrowRight' | 'ArrowUp' | 'ArrowDown'} */ (key);
       if (mod || !s || !edit || e.altKey) {
         saveNudge();
-        return ctx.selection.move(dir);
+        return ctx.selection.move(dir, { add: mod && e.shiftKey });
       }
       const step = e.shiftKey ? NUDGE_BIG : NUDGE;
       const [dx, dy] = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] }[dir];
-      nudgeBy(s.id, dx, dy);
+      nudgeBy(ctx.selection.ids(), dx, dy);
     } else if ((key === 'Enter' || key === 'F2') && s && edit) {
       e.preventDefault();
       saveNudge();
@@ -87,7 +103,9 @@ export function init(ctx) {
     } else if ((key === 'Delete' || key === 'Backspace') && s && edit) {
       e.preventDefault();
       saveNudge();
-      ctx.actions.remove(s.id);
+      const ids = ctx.selection.ids();
+      if (ids.length > 1) ctx.actions.removeMany(ids);
+      else ctx.actions.remove(s.id);
     } else if (key === 'n' && !mod && !e.altKey && edit) {
       e.preventDefault();
       ctx.actions.create(ctx.view.center());

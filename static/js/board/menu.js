@@ -1,6 +1,7 @@
 // @ts-check
 // The context menu of a sticker (right-click, long-press on a phone, the
-// Menu key or Shift+F10) and of the board (add a sticker there).
+// Menu key or Shift+F10) and of the board (add a sticker there). On one of
+// several selected stickers it acts on all of them.
 
 /** @param {import('./context.js').Ctx} ctx */
 export function init(ctx) {
@@ -32,39 +33,48 @@ export function init(ctx) {
     openedAt = performance.now();
     const canEdit = ctx.session.canEdit();
     const items = [];
+    const many = id && ctx.selection.has(id) && ctx.selection.ids().length > 1 ? ctx.selection.ids() : null;
     if (id) {
       const s = ctx.store.get(id);
       if (!s) return;
-      ctx.selection.set(id);
+      if (many) ctx.selection.setMany(many, { primary: id });
+      else ctx.selection.set(id);
+      const ids = many ?? [id];
       if (canEdit) {
-        items.push(item('Edit text', () => ctx.editor.start(id)));
+        if (!many) items.push(item('Edit text', () => ctx.editor.start(id)));
         const colours = document.createElement('div');
         colours.className = 'menu-colours';
         colours.setAttribute('role', 'group');
         colours.setAttribute('aria-label', 'Colour');
         for (const swatch of document.querySelectorAll('#palette .swatch')) {
           const c = /** @type {HTMLElement} */ (swatch).dataset.color ?? '';
-          const b = item('', () => ctx.actions.update(id, { color: c }), 'swatch');
+          const recolour = () => ctx.actions.updateMany(new Map(ids.map((one) => [one, { color: c }])));
+          const b = item('', recolour, 'swatch');
           b.setAttribute('aria-label', `Colour: ${swatch.getAttribute('aria-label')}`);
           b.dataset.color = c;
           b.style.background = c;
-          if (c === s.color) b.setAttribute('aria-current', 'true');
+          if (ids.every((one) => ctx.store.get(one)?.color === c)) b.setAttribute('aria-current', 'true');
           colours.append(b);
         }
         items.push(colours);
-        items.push(item('Bring to front', () => ctx.actions.update(id, { z: ctx.store.maxZ() + 1 })));
-        items.push(item('Delete', () => ctx.actions.remove(id), 'danger'));
+        items.push(item('Bring to front', () => ctx.actions.toFront(ids)));
+        items.push(item('Copy', () => ctx.clipboard.copy()));
+        items.push(item('Duplicate', () => ctx.clipboard.duplicate()));
+        items.push(item(many ? `Delete ${many.length} stickers` : 'Delete', () => ctx.actions.removeMany(ids), 'danger'));
       } else {
-        items.push(item('Copy text', () => navigator.clipboard?.writeText(s.text)));
+        items.push(item('Copy text', () => navigator.clipboard?.writeText(ids.map((one) => ctx.store.get(one)?.text ?? '').join('\n\n'))));
       }
     } else if (canEdit) {
       const p = ctx.view.toWorld(at.clientX, at.clientY);
       items.push(item('Add a sticker here', () => ctx.actions.create(p)));
+      items.push(item('Paste here', () => ctx.clipboard.paste(p)));
+      if (ctx.store.size) items.push(item('Select all', () => ctx.selection.all()));
       items.push(item('Reset view', () => ctx.view.reset()));
     } else {
       items.push(item('Reset view', () => ctx.view.reset()));
     }
     returnFocus = /** @type {HTMLElement | null} */ (document.activeElement);
+    menu.setAttribute('aria-label', many ? `Menu of ${many.length} stickers` : id ? 'Sticker menu' : 'Board menu');
     menu.replaceChildren(...items);
     menu.hidden = false;
     const w = menu.offsetWidth;

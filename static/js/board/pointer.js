@@ -3,11 +3,13 @@
 // and wheel zoom, double-click to add, long-press or right-click for the menu.
 // A drag shows its position to the others as an ephemeral preview
 // (sticker.drag, coalesced, never stored) and saves once, on drop.
+// As in Miro or tldraw: a mouse drag on the empty board draws a box that
+// selects every sticker it touches (Shift adds to the selection),
+// Shift+click adds or takes out one sticker, and dragging any selected
+// sticker moves them all. The board pans with Space+drag, the middle
+// button, the wheel, and on touch screens with one finger (two: pinch).
 
-const PREVIEW_MS = 33; // ~30 previews/s at most, the latest wins
 const CURSOR_MS = 33;
-// previews and cursors together stay well inside the server's rate limit
-const SHARE_OF_RATE = 0.3;
 const LONG_PRESS_MS = 500;
 const SLOP_PX = 4; // a press that moves less is a click
 const TOUCH_SLOP_PX = 10;
@@ -20,10 +22,21 @@ export function init(ctx) {
   const { viewport, store, conn } = ctx;
   /** @type {Map<number, {x: number, y: number}>} */
   const touches = new Map();
-  /** @type {{id: string, resizing: boolean, startX: number, startY: number, orig: {x: number, y: number, w: number, h: number}, moved: boolean, slop: number} | null} */
+  /**
+   * @type {{id: string, resizing: boolean, startX: number, startY: number, moved: boolean, slop: number,
+   *   origs: Map<string, {x: number, y: number, w: number, h: number}>, collapse: boolean} | null}
+   */
   let drag = null;
   /** @type {{x: number, y: number} | null} */
   let pan = null;
+  /** @type {{x: number, y: number, base: string[], moved: boolean} | null} a selection box being drawn */
+  let marquee = null;
+  const marqueeEl = document.createElement('div');
+  marqueeEl.className = 'marquee';
+  marqueeEl.hidden = true;
+  marqueeEl.setAttribute('aria-hidden', 'true');
+  ctx.world.append(marqueeEl);
+  let spaceDown = false;
   /** @type {{dist: number, x: number, y: number} | null} */
   let pinch = null;
   /** @type {{timer: ReturnType<typeof setTimeout>, x: number, y: number} | null} */
@@ -32,45 +45,11 @@ export function init(ctx) {
 
   // ---------------------------------------------------------------- ephemeral sends
 
-  /** @param {number} ms the interval wanted; longer if the server's rate limit asks for it */
-  const every = (ms) => {
-    const rate = ctx.session.limits.rate_per_s;
-    return rate ? Math.max(ms, 1000 / (rate * SHARE_OF_RATE)) : ms;
-  };
-
-  let lastPreview = 0;
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  let previewTimer;
-  /** @type {{id: string, x: number, y: number, w?: number, h?: number} | null} */
-  let pendingPreview = null;
-  function flushPreview() {
-    previewTimer = undefined;
-    if (!pendingPreview) return;
-    lastPreview = performance.now();
-    conn.send({ type: 'sticker.drag', ...pendingPreview });
-    pendingPreview = null;
-  }
-  /**
-   * @param {string} id @param {number} x @param {number} y
-   * @param {{w: number, h: number}} [size] while resizing
-   */
-  function sendPreview(id, x, y, size) {
-    pendingPreview = { id, x, y, ...size };
-    const wait = every(PREVIEW_MS) - (performance.now() - lastPreview);
-    if (wait <= 0) flushPreview();
-    else if (!previewTimer) previewTimer = setTimeout(flushPreview, wait);
-  }
-  function cancelPreview() {
-    clearTimeout(previewTimer);
-    previewTimer = undefined;
-    pendingPreview = null;
-  }
-
   let lastCursor = 0;
   /** @param {PointerEvent} e */
   function sendCursor(e) {
     const now = performance.now();
-    if (now - lastCursor < every(CURSOR_MS) || ctx.session.ended) return;
+    if (now - lastCursor < ctx.preview.every(CURSOR_MS) || ctx.session.ended) return;
     lastCursor = now;
     const p = ctx.view.toWorld(e.clientX, e.clientY);
     conn.send({ type: 'cursor', x: Math.round(p.x), y: Math.round(p.y) });
@@ -89,6 +68,7 @@ export function init(ctx) {
         press = null;
         abandonDrag();
         pan = null;
+        endMarquee();
         navigator.vibrate?.(10);
         ctx.menu.open(at, id);
       }, LONG_PRESS_MS),
@@ -102,8 +82,35 @@ export function init(ctx) {
   function abandonDrag() {
     if (!drag) return;
     if (drag.moved) store.clearLocal();
-    cancelPreview();
+    ctx.preview.cancel();
     drag = null;
+  }
+
+  function endMarquee() {
+    marquee = null;
+    marqueeEl.hidden = true;
+  }
+
+  /** @param {PointerEvent} e */
+  function drawMarquee(e) {
+    if (!marquee) return;
+    const a = ctx.view.toWorld(marquee.x, marquee.y);
+    const b = ctx.view.toWorld(e.clientX, e.clientY);
+    const [x0, y0, x1, y1] = [Math.min(a.x, b.x), Math.min(a.y, b.y), Math.max(a.x, b.x), Math.max(a.y, b.y)];
+    marqueeEl.hidden = false;
+    marqueeEl.style.transform = `translate(${x0}px, ${y0}px)`;
+    marqueeEl.style.width = `${x1 - x0}px`;
+    marqueeEl.style.height = `${y1 - y0}px`;
+    const hits = [];
+    for (const s of store.all()) if (s.x < x1 && s.x + s.w > x0 && s.y < y1 && s.y + s.h > y0) hits.push(s.id);
+    ctx.selection.setMany([...marquee.base, ...hits]);
+  }
+
+  /** @param {PointerEvent} e */
+  function startPan(e) {
+    pan = { x: e.clientX, y: e.clientY };
+    viewport.classList.add('panning');
+    viewport.setPointerCapture(e.pointerId);
   }
 
   // ---------------------------------------------------------------- pointer events
@@ -121,40 +128,72 @@ export function init(ctx) {
       // two fingers: pinch zoom and pan, whatever the first one started
       cancelPress();
       abandonDrag();
+      endMarquee();
       pan = null;
       const [a, b] = [...touches.values()];
       pinch = { dist: Math.hypot(a.x - b.x, a.y - b.y), x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
       viewport.setPointerCapture(e.pointerId);
       return;
     }
-    if (e.button !== 0 || touches.size > 2) return;
+    if (touches.size > 2) return;
     const el = stickerOf(e.target);
     const id = el?.dataset.id ?? null;
     if (id && ctx.editor.editing() === id) return;
+    if (e.button === 1 || (e.button === 0 && spaceDown)) {
+      // the middle button or Space: pan, over stickers too
+      e.preventDefault();
+      return startPan(e);
+    }
+    if (e.button !== 0) return;
     if (e.pointerType !== 'mouse') startPress(e, id);
     if (id) {
       // focus the sticker itself, not the board that captures the pointer
       e.preventDefault();
-      ctx.selection.set(id, { focus: true });
+      const resizing = /** @type {Element} */ (e.target).classList.contains('resize');
+      let collapse = false;
+      if (e.shiftKey && !resizing) {
+        const out = ctx.selection.has(id);
+        ctx.selection.toggle(id);
+        if (out) return; // taken out of the selection: nothing to drag
+      } else if (!resizing && ctx.selection.has(id) && ctx.selection.ids().length > 1) {
+        // one of several selected: they all go with it; a click without a move selects just it
+        ctx.selection.setMany(ctx.selection.ids(), { primary: id, focus: true });
+        collapse = true;
+      } else ctx.selection.set(id, { focus: true });
       const s = store.get(id);
       if (!s || !ctx.session.canEdit()) return;
-      const resizing = /** @type {Element} */ (e.target).classList.contains('resize');
+      /** @type {Map<string, {x: number, y: number, w: number, h: number}>} */
+      const origs = new Map();
+      for (const other of resizing ? [id] : ctx.selection.ids()) {
+        const o = store.get(other);
+        if (o) origs.set(other, { x: o.x, y: o.y, w: o.w, h: o.h });
+      }
       drag = {
         id,
         resizing,
         startX: e.clientX,
         startY: e.clientY,
-        orig: { x: s.x, y: s.y, w: s.w, h: s.h },
+        origs,
         moved: false,
         slop: e.pointerType === 'mouse' ? SLOP_PX : TOUCH_SLOP_PX,
+        collapse,
       };
       viewport.setPointerCapture(e.pointerId);
       return;
     }
-    ctx.selection.set(null);
     if (document.activeElement !== viewport && !ctx.editor.editing()) viewport.focus({ preventScroll: true });
-    pan = { x: e.clientX, y: e.clientY };
-    viewport.setPointerCapture(e.pointerId);
+    if (e.pointerType === 'mouse') {
+      marquee = { x: e.clientX, y: e.clientY, base: e.shiftKey ? ctx.selection.ids() : [], moved: false };
+      if (!e.shiftKey) ctx.selection.set(null);
+      viewport.setPointerCapture(e.pointerId);
+      return;
+    }
+    ctx.selection.set(null);
+    startPan(e);
+  });
+  // no autoscroll on a middle press: it pans
+  viewport.addEventListener('mousedown', (e) => {
+    if (e.button === 1) e.preventDefault();
   });
 
   viewport.addEventListener('pointermove', (e) => {
@@ -178,16 +217,22 @@ export function init(ctx) {
       const dy = (e.clientY - d.startY) / scale;
       if (!d.moved && Math.hypot(e.clientX - d.startX, e.clientY - d.startY) < d.slop) return;
       d.moved = true;
-      if (d.resizing) {
-        const size = { w: Math.max(MIN_W, Math.round(d.orig.w + dx)), h: Math.max(MIN_H, Math.round(d.orig.h + dy)) };
+      const orig = d.origs.get(d.id);
+      if (d.resizing && orig) {
+        const size = { w: Math.max(MIN_W, Math.round(orig.w + dx)), h: Math.max(MIN_H, Math.round(orig.h + dy)) };
         store.setLocal(d.id, size);
-        sendPreview(d.id, d.orig.x, d.orig.y, size);
-      } else {
-        const x = Math.round(d.orig.x + dx);
-        const y = Math.round(d.orig.y + dy);
-        store.setLocal(d.id, { x, y });
-        sendPreview(d.id, x, y);
+        ctx.preview.send(d.id, orig.x, orig.y, size);
+      } else if (!d.resizing) {
+        /** @type {Map<string, {x: number, y: number}>} */
+        const moves = new Map();
+        for (const [id, o] of d.origs) moves.set(id, { x: Math.round(o.x + dx), y: Math.round(o.y + dy) });
+        store.setLocals(moves);
+        ctx.preview.many(moves);
       }
+    } else if (marquee) {
+      if (!marquee.moved && Math.hypot(e.clientX - marquee.x, e.clientY - marquee.y) < SLOP_PX) return;
+      marquee.moved = true;
+      drawMarquee(e);
     } else if (pan) {
       ctx.view.panBy(e.clientX - pan.x, e.clientY - pan.y);
       pan = { x: e.clientX, y: e.clientY };
@@ -205,17 +250,52 @@ export function init(ctx) {
     if (drag) {
       const d = drag;
       drag = null;
-      cancelPreview();
-      const local = store.local?.id === d.id ? store.local.patch : null;
-      if (d.moved && local && e.type === 'pointerup') {
-        // the drop: exactly one durable update
-        const before = d.resizing ? { w: d.orig.w, h: d.orig.h } : { x: d.orig.x, y: d.orig.y };
-        ctx.actions.update(d.id, { ...local }, { before });
-      }
+      ctx.preview.cancel();
+      if (d.moved && e.type === 'pointerup') {
+        // the drop: exactly one durable update per sticker, one undo step
+        /** @type {Map<string, import('./context.js').Patch>} */
+        const patches = new Map();
+        /** @type {Map<string, import('./context.js').Patch>} */
+        const before = new Map();
+        for (const [id, o] of d.origs) {
+          const local = store.localOf(id);
+          if (!local) continue;
+          patches.set(id, { ...local });
+          before.set(id, d.resizing ? { w: o.w, h: o.h } : { x: o.x, y: o.y });
+        }
+        ctx.actions.updateMany(patches, { before });
+      } else if (d.collapse && e.type === 'pointerup') ctx.selection.set(d.id, { focus: true });
       store.clearLocal();
     }
+    endMarquee();
     pan = null;
+    viewport.classList.remove('panning');
   }
+
+  // Space held: the pointer pans. Never in a text field; on a focused
+  // button only while the pointer is over the board (else Space presses it).
+  let overBoard = false;
+  viewport.addEventListener('pointerenter', () => (overBoard = true));
+  viewport.addEventListener('pointerleave', () => (overBoard = false));
+  document.addEventListener('keydown', (e) => {
+    if (e.key !== ' ' || e.ctrlKey || e.metaKey || e.altKey) return;
+    const t = /** @type {HTMLElement} */ (e.target);
+    if (t.closest('input, textarea, select, dialog, [contenteditable="true"], #context-menu')) return;
+    if (!overBoard && t.closest('button, summary, a')) return;
+    e.preventDefault();
+    spaceDown = true;
+    viewport.classList.add('pan-ready');
+  });
+  const spaceUp = () => {
+    spaceDown = false;
+    viewport.classList.remove('pan-ready');
+  };
+  document.addEventListener('keyup', (e) => {
+    if (e.key !== ' ' || !spaceDown) return;
+    e.preventDefault();
+    spaceUp();
+  });
+  window.addEventListener('blur', spaceUp);
   viewport.addEventListener('pointerup', end);
   viewport.addEventListener('pointercancel', end);
 

@@ -47,7 +47,7 @@ export function init(ctx) {
     el.style.zIndex = String(Math.max(-2147483000, Math.min(2147483000, Math.round(s.z))));
     el.style.background = s.color;
     el.style.setProperty('--sticker', s.color);
-    el.classList.toggle('previewed', !!store.previewOf(id) && store.local?.id !== id);
+    el.classList.toggle('previewed', !!store.previewOf(id) && !store.localOf(id));
     el.classList.toggle('unsaved', store.inFlight(id));
     const text = /** @type {HTMLElement} */ (el.querySelector('.text'));
     if (text.textContent !== s.text) text.textContent = s.text;

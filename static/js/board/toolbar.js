@@ -1,6 +1,6 @@
 // @ts-check
 // The toolbar: add a sticker, the colour of new stickers, and buttons that
-// act on the selected sticker (disabled while nothing is selected).
+// act on the selected stickers (disabled while nothing is selected).
 
 /** @param {import('./context.js').Ctx} ctx */
 export function init(ctx) {
@@ -26,14 +26,8 @@ export function init(ctx) {
     front.disabled = none;
     del.disabled = none;
   };
-  front.addEventListener('click', () => {
-    const id = ctx.selection.id();
-    if (id) ctx.actions.update(id, { z: ctx.store.maxZ() + 1 });
-  });
-  del.addEventListener('click', () => {
-    const id = ctx.selection.id();
-    if (id) ctx.actions.remove(id);
-  });
+  front.addEventListener('click', () => ctx.actions.toFront(ctx.selection.ids()));
+  del.addEventListener('click', () => ctx.actions.removeMany(ctx.selection.ids()));
   // pressing a toolbar button must not take the selection away
   for (const b of [front, del]) b.addEventListener('pointerdown', (e) => e.preventDefault());
   document.addEventListener('corkboard:selection', selectionButtons);
