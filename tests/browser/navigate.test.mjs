@@ -77,7 +77,7 @@ test('zoom buttons and keys change the percentage and the stickers’ size; the 
   const keys = a.locator('#keys-dialog[open]');
   await keys.waitFor();
   const sheet = await keys.textContent();
-  for (const line of ['fit all stickers in view', 'zoom to the selected sticker', 'find a sticker by its text', 'zoom in, out'])
+  for (const line of ['fit all stickers in view', 'zoom to the selected sticker', 'find a sticker by its text', 'zoom the board in, out'])
     assert.ok(sheet.includes(line), `the help sheet lists "${line}"`);
   assert.match(sheet, /Shift\s*\+\s*1/);
   await a.keyboard.press('Escape');
@@ -106,6 +106,16 @@ test('fit brings far stickers into view; zoom to the selection centres it', asyn
   await a.keyboard.press('Shift+Digit1');
   assert.equal(await inView(a, 'far'), true);
   assert.equal(await inView(a, 'near'), true);
+
+  // several selected (Shift+click): zoom to the selection shows them all
+  await sticker(a, 'near').click();
+  await sticker(a, 'far').click({ modifiers: ['Shift'] });
+  await a.click('#zoom-in');
+  await a.click('#zoom-in');
+  assert.equal(await inView(a, 'far'), false);
+  await a.click('#zoom-selection');
+  assert.equal(await inView(a, 'near'), true);
+  assert.equal(await inView(a, 'far'), true);
 
   // zoom to the selection: the button, then Shift+2
   await sticker(a, 'far').click();

@@ -43,7 +43,7 @@ export function init(ctx) {
   const openButton = iconButton('find-open', 'Find a sticker', `Find a sticker (${mod}+F)`, ['M10.5 4a6.5 6.5 0 1 1 0 13 6.5 6.5 0 0 1 0-13zM15.5 15.5L20 20']);
   zoom?.append(openButton);
   addKeyHelp(/** @type {HTMLElement | null} */ (document.querySelector('#keys-dialog .keys')), [[mod, 'F']],
-    'find a sticker by its text (Enter, Shift + Enter: next, previous; Escape: close)');
+    'find a sticker by its text (Enter, Shift + Enter: next, previous; Escape: close)', 'zoom to the selected sticker');
 
   /** @type {string[]} ids of the matching stickers, in reading order */
   let matches = [];

@@ -41,9 +41,13 @@ export function iconButton(id, label, title, paths) {
   return b;
 }
 
-/** A help-sheet line: keys (each a <kbd>, joined by " + ") and what they do. */
-/** @param {HTMLElement | null} list @param {string[][]} keys alternatives, each a chord @param {string} what */
-export function addKeyHelp(list, keys, what) {
+/**
+ * A help-sheet line: keys (each a <kbd>, joined by " + ") and what they do,
+ * after the line whose meaning starts with `after` (else at the end).
+ * @param {HTMLElement | null} list @param {string[][]} keys alternatives, each a chord @param {string} what
+ * @param {string} [after]
+ */
+export function addKeyHelp(list, keys, what, after) {
   if (!list) return;
   const dt = document.createElement('dt');
   keys.forEach((chord, i) => {
@@ -57,7 +61,9 @@ export function addKeyHelp(list, keys, what) {
   });
   const dd = document.createElement('dd');
   dd.textContent = what;
-  list.append(dt, dd);
+  const before = after ? [...list.querySelectorAll('dd')].find((d) => d.textContent?.startsWith(after)) : undefined;
+  if (before) before.after(dt, dd);
+  else list.append(dt, dd);
 }
 
 const MOD = /Mac|iPhone|iPad/.test(navigator.platform) ? '⌘' : 'Ctrl';
@@ -115,9 +121,11 @@ export function init(ctx) {
   });
 
   const list = /** @type {HTMLElement | null} */ (document.querySelector('#keys-dialog .keys'));
-  addKeyHelp(list, [['Shift', '1']], 'fit all stickers in view');
-  addKeyHelp(list, [['Shift', '2']], 'zoom to the selected sticker');
-  addKeyHelp(list, [[MOD, '+'], [MOD, '−']], 'zoom in, out (as + and −)');
+  // next to the zoom keys, in reverse: each goes right after that line
+  const ZOOM_LINE = 'zoom in, out, reset';
+  addKeyHelp(list, [['Shift', '2']], 'zoom to the selected sticker', ZOOM_LINE);
+  addKeyHelp(list, [['Shift', '1']], 'fit all stickers in view', ZOOM_LINE);
+  addKeyHelp(list, [[MOD, '+'], [MOD, '−']], 'zoom the board in, out (not the page)', ZOOM_LINE);
 
   document.addEventListener('keydown', (e) => {
     const t = /** @type {HTMLElement} */ (e.target);
