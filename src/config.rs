@@ -133,21 +133,6 @@ pub struct Config {
     /// Database connections in the pool.
     #[arg(long, env = "CORKBOARD_DB_POOL_SIZE", default_value_t = 10)]
     pub db_pool_size: u32,
-    /// Milliseconds a transaction waits after the previous one started, so
-    /// that more ops commit together: fewer fsyncs and socket writes, at
-    /// the cost of latency (docs/PERFORMANCE.md). At most 1000.
-    #[arg(long, env = "CORKBOARD_COMMIT_WINDOW_MS", default_value_t = 5,
-          value_parser = clap::value_parser!(u64).range(0..=1000))]
-    pub commit_window_ms: u64,
-    /// Milliseconds within which a member gets at most one write of
-    /// broadcast frames (events, presence, calls); what comes meanwhile
-    /// waits and goes in one write. Replies to its own messages never wait;
-    /// a member not written to for this long gets a broadcast at once.
-    /// 0: every broadcast frame goes at once (cursors keep their 30 ms
-    /// tick). At most 1000.
-    #[arg(long, env = "CORKBOARD_BROADCAST_PACE_MS", default_value_t = 30,
-          value_parser = clap::value_parser!(u64).range(0..=1000))]
-    pub broadcast_pace_ms: u64,
     /// HTTP worker threads (0: one per core).
     #[arg(long, env = "CORKBOARD_WORKERS", default_value_t = 0)]
     pub workers: usize,
@@ -225,21 +210,6 @@ mod tests {
         }
     }
 
-    /// A millisecond setting bounded to 0..=1000: its default, both ends,
-    /// and a clear refusal past the bound.
-    fn bounded_ms(flag: &str, default: u64, get: fn(&super::Config) -> u64) {
-        assert_eq!(serve(&[]).as_ref().map(get).ok(), Some(default), "{flag}");
-        for ok in ["0", "1000"] {
-            assert_eq!(
-                serve(&[flag, ok]).as_ref().map(get).ok(),
-                ok.parse().ok(),
-                "{flag} {ok}"
-            );
-        }
-        let err = serve(&[flag, "1001"]).expect_err("over the bound");
-        assert!(err.to_string().contains("0..=1000"), "{flag}: {err}");
-    }
-
     #[test]
     fn ice_server_urls_are_always_an_array() {
         let c = serve(&[
@@ -253,11 +223,5 @@ mod tests {
         );
         assert!(serve(&["--ice-servers", r#"[{"urls":7}]"#]).is_err());
         assert!(serve(&["--ice-servers", r#"[{"username":"u"}]"#]).is_err());
-    }
-
-    #[test]
-    fn the_commit_window_and_broadcast_pace_are_bounded() {
-        bounded_ms("--commit-window-ms", 5, |c| c.commit_window_ms);
-        bounded_ms("--broadcast-pace-ms", 30, |c| c.broadcast_pace_ms);
     }
 }

@@ -21,6 +21,55 @@ pub enum Role {
     Viewer,
 }
 
+/// The codes the server closes a socket with (docs/protocol.md, "Limits
+/// and closes"); static/js/protocol.js names them alike (`SHUTDOWN` for
+/// `Shutdown`), checked by a test below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseCode {
+    /// The server is shutting down: reconnect.
+    Shutdown = 1001,
+    /// A frame broke the WebSocket protocol.
+    Protocol = 1002,
+    /// A binary frame.
+    Binary = 1003,
+    /// Text that is not UTF-8.
+    BadUtf8 = 1007,
+    /// Too slow a reader, or refused frames for too long.
+    Policy = 1008,
+    /// A message over the size limit.
+    TooBig = 1009,
+    /// The board cannot serve right now: reconnect.
+    BoardUnavailable = 1011,
+    /// The board filled up while the socket opened: try again.
+    TryAgain = 1013,
+    /// An admin removed the member.
+    Kicked = 4001,
+    /// The token the socket was opened with was rotated.
+    TokenRotated = 4003,
+    /// The board was deleted.
+    BoardDeleted = 4004,
+}
+
+impl CloseCode {
+    pub const ALL: [CloseCode; 11] = [
+        CloseCode::Shutdown,
+        CloseCode::Protocol,
+        CloseCode::Binary,
+        CloseCode::BadUtf8,
+        CloseCode::Policy,
+        CloseCode::TooBig,
+        CloseCode::BoardUnavailable,
+        CloseCode::TryAgain,
+        CloseCode::Kicked,
+        CloseCode::TokenRotated,
+        CloseCode::BoardDeleted,
+    ];
+
+    pub fn code(self) -> u16 {
+        self as u16
+    }
+}
+
 /// A sticker as the clients see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sticker {
@@ -485,6 +534,25 @@ impl ServerMessage<'_> {
 
 #[cfg(test)]
 mod tests {
+    /// Every close code has the same number under the same name in the
+    /// page's protocol.js (`BoardUnavailable` = `BOARD_UNAVAILABLE`).
+    #[test]
+    fn close_codes_match_the_pages_names() {
+        let js = include_str!("../static/js/protocol.js");
+        for code in super::CloseCode::ALL {
+            let camel = format!("{code:?}");
+            let mut name = String::new();
+            for (i, c) in camel.chars().enumerate() {
+                if c.is_uppercase() && i > 0 {
+                    name.push('_');
+                }
+                name.push(c.to_ascii_uppercase());
+            }
+            let line = format!("{name}: {},", code.code());
+            assert!(js.contains(&line), "static/js/protocol.js lacks `{line}`");
+        }
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -57,8 +57,7 @@ impl Application {
                 shared: shared.clone(),
             })
         };
-        let window = Duration::from_millis(shared.config.commit_window_ms);
-        let persister = Persister::new(executor, window, in_flight).start();
+        let persister = Persister::new(executor, in_flight).start();
         let registry = Registry::new(shared.clone(), persister).start();
 
         let listener = TcpListener::bind(&shared.config.bind)

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 
-use super::board::{Board, Drain};
+use super::board::{Board, Drain, Unregister};
 use super::persister::Persister;
 use crate::state::Shared;
 
@@ -71,7 +71,7 @@ impl Handler<Open> for Registry {
         let (shared, persister, registry, board_id) = (
             self.shared.clone(),
             self.persister.clone(),
-            ctx.address(),
+            ctx.address().recipient(),
             id.clone(),
         );
         let addr = Board::start_in_arbiter(&m.arbiter, move |_| {
@@ -95,14 +95,6 @@ impl Handler<Lookup> for Registry {
     fn handle(&mut self, m: Lookup, _: &mut Context<Self>) -> Self::Result {
         self.boards.get(m.id.as_str()).filter(|a| a.connected()).cloned()
     }
-}
-
-/// A board stops; forget it (unless a newer actor took its place).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Unregister {
-    pub id: Arc<str>,
-    pub addr: Addr<Board>,
 }
 
 impl Handler<Unregister> for Registry {

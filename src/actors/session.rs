@@ -4,20 +4,19 @@
 //! protocol message, coalesces cursors, and passes the rest to its board.
 
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use actix_web_actors::ws;
-use bytestring::ByteString;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::board::{self, Board};
+use super::board::{self, Board, CloseSession, Deliver, SendQueue};
 use crate::error::Error;
-use crate::protocol::{ClientMessage, ErrorBody, Parsed, Ref, Role, ServerMessage, SessionId};
+use crate::protocol::{ClientMessage, CloseCode, ErrorBody, Parsed, Ref, Role, ServerMessage, SessionId};
 use crate::state::Shared;
 
 /// Cursor positions go out at most this often per member; the ones in
@@ -25,17 +24,6 @@ use crate::state::Shared;
 const CURSOR_INTERVAL: Duration = Duration::from_micros(1_000_000 / 30);
 /// Refusals in each of this many consecutive seconds close the connection.
 const ABUSE_LIMIT: Duration = Duration::from_secs(10);
-
-/// The bytes queued for a session and not yet handed to its socket, shared
-/// with the board (which cuts the session past the bound).
-#[derive(Debug, Default)]
-pub struct SendQueue {
-    pub bytes: AtomicUsize,
-    pub cut: AtomicBool,
-    /// When the client was last heard from (ms since the Unix epoch), for
-    /// the admin pages.
-    pub last_heard_ms: AtomicU64,
-}
 
 fn now_ms() -> u64 {
     std::time::SystemTime::now()
@@ -180,9 +168,9 @@ impl Session {
             .start()
     }
 
-    fn close(ctx: &mut ws::WebsocketContext<Self>, code: u16, reason: &str) {
+    fn close(ctx: &mut ws::WebsocketContext<Self>, code: CloseCode, reason: &str) {
         ctx.close(Some(ws::CloseReason {
-            code: ws::CloseCode::from(code),
+            code: ws::CloseCode::from(code.code()),
             description: Some(reason.to_owned()),
         }));
         ctx.stop();
@@ -229,7 +217,7 @@ impl Session {
                 "session {} closed: rate limit abused for {ABUSE_LIMIT:?}",
                 self.id
             );
-            Self::close(ctx, 1008, "rate limit exceeded for too long");
+            Self::close(ctx, CloseCode::Policy, "rate limit exceeded for too long");
         }
         false
     }
@@ -434,12 +422,14 @@ impl Session {
             actix_http::ws::Item::Last(b) => (None, b, true),
         };
         if first == Some(false) {
-            return Self::close(ctx, 1003, "binary frames are not accepted");
+            return Self::close(ctx, CloseCode::Binary, "binary frames are not accepted");
         }
         let partial = match (first, self.partial.take()) {
             (Some(_), _) => Partial::Receiving(Vec::new()),
             (None, Some(partial)) => partial,
-            (None, None) => return Self::close(ctx, 1002, "continuation without a first frame"),
+            (None, None) => {
+                return Self::close(ctx, CloseCode::Protocol, "continuation without a first frame")
+            }
         };
         // Each fragment counts; a refused one drops its whole message.
         let partial = if self.admit_frame(ctx) {
@@ -459,7 +449,7 @@ impl Session {
         };
         buf.extend_from_slice(&chunk);
         if buf.len() > max {
-            return Self::close(ctx, 1009, "message too large");
+            return Self::close(ctx, CloseCode::TooBig, "message too large");
         }
         if !last {
             self.partial = Some(Partial::Receiving(buf));
@@ -467,7 +457,7 @@ impl Session {
         }
         match String::from_utf8(buf) {
             Ok(text) => self.message(&text, ctx),
-            Err(_) => Self::close(ctx, 1007, "text is not UTF-8"),
+            Err(_) => Self::close(ctx, CloseCode::BadUtf8, "text is not UTF-8"),
         }
     }
 }
@@ -506,7 +496,10 @@ impl Actor for Session {
             role: self.role,
             since: self.since,
             member_key: self.member_key.clone(),
-            addr: ctx.address(),
+            reach: board::Reach {
+                deliver: ctx.address().recipient(),
+                close: ctx.address().recipient(),
+            },
             queue: self.queue.clone(),
         };
         log::info!("session {} connected ({:?})", self.id, self.role);
@@ -525,7 +518,7 @@ impl Actor for Session {
                     Ok(Err(refused)) => Self::close(ctx, refused.code, &refused.reason),
                     Err(_) => {
                         log::warn!("session {}: its board stopped before the join", act.id);
-                        Self::close(ctx, 1011, "board unavailable, reconnect");
+                        Self::close(ctx, CloseCode::BoardUnavailable, "board unavailable, reconnect");
                     }
                 }),
         );
@@ -546,7 +539,9 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for Session {
         self.queue.last_heard_ms.store(now_ms(), Ordering::Relaxed);
         match msg {
             Ok(ws::Message::Text(text)) => self.text(&text, ctx),
-            Ok(ws::Message::Binary(_)) => Self::close(ctx, 1003, "binary frames are not accepted"),
+            Ok(ws::Message::Binary(_)) => {
+                Self::close(ctx, CloseCode::Binary, "binary frames are not accepted")
+            }
             Ok(ws::Message::Continuation(item)) => self.continuation(item, ctx),
             Ok(ws::Message::Ping(p)) => {
                 if self.control(ctx) {
@@ -561,11 +556,11 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for Session {
                 ctx.close(reason);
                 ctx.stop();
             }
-            Err(ws::ProtocolError::Overflow) => Self::close(ctx, 1009, "frame too large"),
-            Err(e) if is_invalid_utf8(&e) => Self::close(ctx, 1007, "text is not UTF-8"),
+            Err(ws::ProtocolError::Overflow) => Self::close(ctx, CloseCode::TooBig, "frame too large"),
+            Err(e) if is_invalid_utf8(&e) => Self::close(ctx, CloseCode::BadUtf8, "text is not UTF-8"),
             Err(e) => {
                 log::info!("session {}: protocol error: {e}", self.id);
-                Self::close(ctx, 1002, "protocol error");
+                Self::close(ctx, CloseCode::Protocol, "protocol error");
             }
         }
     }
@@ -573,14 +568,6 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for Session {
     fn finished(&mut self, ctx: &mut Self::Context) {
         ctx.stop();
     }
-}
-
-/// Frames from the board (each serialized once, shared by all recipients),
-/// written together.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Deliver {
-    pub frames: Vec<ByteString>,
 }
 
 impl Handler<Deliver> for Session {
@@ -595,14 +582,6 @@ impl Handler<Deliver> for Session {
             }
         }
     }
-}
-
-/// Closes the socket with a code (1001 shutdown, 1008 slow, 4001 kicked…).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct CloseSession {
-    pub code: u16,
-    pub reason: String,
 }
 
 impl Handler<CloseSession> for Session {

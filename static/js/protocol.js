@@ -7,7 +7,7 @@
 /** Client messages that are durable ops: sent with an op_id, kept until acknowledged. */
 export const DURABLE_OPS = Object.freeze(['sticker.create', 'sticker.update', 'sticker.delete', 'board.rename', 'chat.send']);
 
-/** Close codes (docs/protocol.md, "Limits and closes"). */
+/** Close codes (docs/protocol.md, "Limits and closes"), named as src/protocol.rs's CloseCode. */
 export const CLOSE = Object.freeze({
   SHUTDOWN: 1001,
   PROTOCOL: 1002,
@@ -16,7 +16,8 @@ export const CLOSE = Object.freeze({
   BAD_UTF8: 1007,
   POLICY: 1008,
   TOO_BIG: 1009,
-  BOARD_GONE_DURING_JOIN: 1011,
+  BOARD_UNAVAILABLE: 1011,
+  TRY_AGAIN: 1013,
   KICKED: 4001,
   TOKEN_ROTATED: 4003,
   BOARD_DELETED: 4004,

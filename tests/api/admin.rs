@@ -3,6 +3,7 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use corkboard::actors::persister::{sql::commit_batches, Batch};
 use corkboard::db::{self, queries};
 use serde_json::{json, Value};
 
@@ -518,7 +519,7 @@ async fn kick_rotate_rename_and_delete(backend: Backend) {
     assert_eq!(queries::stickers_of(&mut conn, &b.id).expect("stickers").len(), 0);
 
     // a batch that was in flight when the board went is refused, not stored
-    let late = queries::BoardBatch {
+    let late = Batch {
         board_id: b.id.clone(),
         last_seq: 1_000,
         events: vec![queries::EventRow {
@@ -532,7 +533,7 @@ async fn kick_rotate_rename_and_delete(backend: Backend) {
         }],
         ..Default::default()
     };
-    let refused = queries::commit_batches(&mut conn, std::slice::from_ref(&late));
+    let refused = commit_batches(&mut conn, std::slice::from_ref(&late));
     assert!(
         matches!(refused, Err(corkboard::error::Error::NotFound(_))),
         "{refused:?}"

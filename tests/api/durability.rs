@@ -5,8 +5,11 @@ use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use corkboard::actors::persister::{sql::commit_batches, Batch};
 use corkboard::board::{fold, BoardState};
+use corkboard::db::{self, queries};
 use corkboard::protocol::Event;
+use diesel::connection::SimpleConnection;
 use serde_json::{json, Value};
 
 use futures_util::StreamExt;
@@ -14,7 +17,7 @@ use futures_util::StreamExt;
 use crate::helpers::*;
 
 crate::on_both_backends!(
-    ops_within_the_commit_window_share_one_transaction,
+    a_lone_op_commits_at_once_and_ops_during_a_commit_form_the_next,
     kill_9_loses_nothing_acknowledged,
     sigterm_flushes_and_closes_with_1001,
     bad_database_url_fails_fast,
@@ -22,32 +25,48 @@ crate::on_both_backends!(
     a_commit_that_fails_on_a_bug_is_not_retried_as_an_outage
 );
 
-/// A transaction starts at most once per commit window: ops sent right
-/// after a commit wait for the window to end and then commit together.
-async fn ops_within_the_commit_window_share_one_transaction(backend: Backend) {
-    const WINDOW: Duration = Duration::from_millis(400);
-    let app = spawn_app_with(backend, |c| c.commit_window_ms = WINDOW.as_millis() as u64).await;
-    let b = app.board("window").await;
+/// A transaction starts as soon as none is running: a lone op commits
+/// alone; the ops that arrive while a commit runs (held here by another
+/// connection's lock on the board's row) wait for it and then commit
+/// together as the next batch.
+async fn a_lone_op_commits_at_once_and_ops_during_a_commit_form_the_next(backend: Backend) {
+    let app = spawn_app(backend).await;
+    let b = app.board("next").await;
     let (mut a, _) = app.join(&b, &b.edit, "A").await;
-    let started = Instant::now();
-    let first = a.request(create_msg("first"), 1).await;
-    assert_eq!(first["ok"], true, "{first}");
+    let (_, pool) = db::connect(&app.db_url, 2).expect("connect");
+    let mut blocker = db::checkout(&pool).expect("conn");
+    blocker
+        .batch_execute(&format!(
+            "BEGIN; UPDATE boards SET title = title WHERE id = '{}';",
+            b.id
+        ))
+        .expect("lock the board's row");
+
+    a.send(create_msg("first")).await;
+    // its transaction starts at once and waits for the lock
+    tokio::time::sleep(Duration::from_millis(300)).await;
     for r in 2..=5 {
         let mut m = create_msg("later");
         m["ref"] = json!(r);
         a.send(m).await;
     }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        app.metric("corkboard_commit_batch_events_count").await,
+        0.0,
+        "held by the lock"
+    );
+    blocker.batch_execute("COMMIT;").expect("unlock");
     for r in 2..=5 {
         let reply = a.recv_type("reply").await;
         assert_eq!(reply["ref"], json!(r), "{reply}");
         assert_eq!(reply["ok"], true, "{reply}");
     }
-    assert!(
-        started.elapsed() >= WINDOW - Duration::from_millis(50),
-        "the later ops waited for the window ({:?})",
-        started.elapsed()
+    assert_eq!(
+        app.metric("corkboard_commit_batch_events_count").await,
+        2.0,
+        "two transactions"
     );
-    assert_eq!(app.metric("corkboard_commit_batch_events_count").await, 2.0);
     assert_eq!(app.metric("corkboard_commit_batch_events_sum").await, 5.0);
 }
 
@@ -301,7 +320,7 @@ async fn postgres_outage_holds_ops_and_loses_nothing() {
 /// whole: the other boards' rows in it are not written either (each board
 /// then retries alone).
 async fn a_group_commit_naming_a_deleted_board_writes_nothing(backend: Backend) {
-    use corkboard::db::{self, queries};
+    use corkboard::db;
     let app = spawn_app(backend).await;
     let b = app.board("B").await;
     let (_, pool) = db::connect(&app.db_url, 2).expect("connect");
@@ -316,14 +335,14 @@ async fn a_group_commit_naming_a_deleted_board_writes_nothing(backend: Backend) 
             author_name: "test".into(),
             at: "2026-01-01T00:00:00.000Z".into(),
         };
-        queries::BoardBatch {
+        Batch {
             board_id: board.into(),
             last_seq: 1,
             events: vec![row],
             ..Default::default()
         }
     };
-    let err = queries::commit_batches(&mut conn, &[batch(&b.id), batch("gone")])
+    let err = commit_batches(&mut conn, &[batch(&b.id), batch("gone")])
         .expect_err("a deleted board fails the transaction");
     assert!(err.to_string().contains("board gone was deleted"), "{err}");
     assert_eq!(
@@ -331,7 +350,7 @@ async fn a_group_commit_naming_a_deleted_board_writes_nothing(backend: Backend) 
         0,
         "nothing written"
     );
-    queries::commit_batches(&mut conn, &[batch(&b.id)]).expect("alone it commits");
+    commit_batches(&mut conn, &[batch(&b.id)]).expect("alone it commits");
     assert_eq!(queries::board_seq(&mut conn, &b.id).expect("seq"), 1);
 }
 
@@ -341,7 +360,6 @@ async fn a_group_commit_naming_a_deleted_board_writes_nothing(backend: Backend) 
 /// members with 1011, nothing is acknowledged, and the reloaded board
 /// works for what it can commit.
 async fn a_commit_that_fails_on_a_bug_is_not_retried_as_an_outage(backend: Backend) {
-    use corkboard::db;
     use diesel::connection::SimpleConnection;
     let app = spawn_app(backend).await;
     let b = app.board("B").await;

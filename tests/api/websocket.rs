@@ -19,7 +19,6 @@ crate::on_both_backends!(
     since_recovers_or_falls_back_to_a_snapshot,
     malformed_frames,
     cursor_presence_ping,
-    broadcasts_are_paced_replies_are_not,
     rate_limit_refuses_then_closes,
     heartbeat_drops_a_silent_client,
     a_reader_that_stops_reading_is_cut,
@@ -532,46 +531,6 @@ async fn cursor_presence_ping(backend: Backend) {
             .await["error"]["code"],
         "bad_request"
     );
-}
-
-/// A member written to less than the broadcast pace ago gets broadcasts
-/// later, together and in order; a member's replies never wait; a member
-/// not written to for the pace gets a broadcast at once.
-async fn broadcasts_are_paced_replies_are_not(backend: Backend) {
-    const PACE: Duration = Duration::from_millis(1500);
-    let app = spawn_app_with(backend, |c| c.broadcast_pace_ms = PACE.as_millis() as u64).await;
-    let b = app.board("B").await;
-    let (mut a, _) = app.join(&b, &b.edit, "A").await;
-    tokio::time::sleep(PACE).await;
-    // W was just written to (its welcome); A was not, for the whole pace
-    let (mut w, _) = app.join(&b, &b.edit, "W").await;
-    let joined = tokio::time::Instant::now();
-    a.recv_type("presence.joined").await;
-    assert!(joined.elapsed() < PACE / 3, "a quiet member hears at once");
-
-    let mut seqs = Vec::new();
-    for i in 0..3 {
-        let r = a
-            .request(json!({ "type": "chat.send", "text": format!("m{i}") }), i)
-            .await;
-        assert_eq!(r["ok"], true, "{r}");
-        seqs.push(r["seq"].clone());
-    }
-    assert!(joined.elapsed() < PACE / 3, "replies do not wait for the pace");
-    w.assert_silent(PACE / 3).await;
-    for seq in &seqs {
-        let e = w.recv_type("event").await;
-        assert_eq!(&e["seq"], seq, "in order, none missing");
-    }
-    assert!(joined.elapsed() >= PACE, "they waited for the pace");
-
-    // W was written to just now; once the pace is over it hears at once
-    tokio::time::sleep(PACE).await;
-    let r = a.request(json!({ "type": "chat.send", "text": "late" }), 9).await;
-    let sent = tokio::time::Instant::now();
-    let e = w.recv_type("event").await;
-    assert_eq!(e["seq"], r["seq"]);
-    assert!(sent.elapsed() < PACE / 3, "not held back: {:?}", sent.elapsed());
 }
 
 async fn rate_limit_refuses_then_closes(backend: Backend) {

@@ -8,11 +8,10 @@ use std::time::Duration;
 use actix::prelude::*;
 use tokio::sync::oneshot;
 
-use super::{now_rfc3339, Board, Pending, Phase};
-use crate::actors::session::CloseSession;
+use super::{now_rfc3339, Board, Pending};
 use crate::board::BoardState;
 use crate::error::{Error, Result};
-use crate::protocol::{Author, Op, Role, SessionId};
+use crate::protocol::{Author, CloseCode, Op, Role, SessionId};
 
 /// A live session, as the admin pages show it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -37,12 +36,9 @@ impl Handler<ListSessions> for Board {
     type Result = MessageResult<ListSessions>;
 
     fn handle(&mut self, _: ListSessions, _: &mut Context<Self>) -> Self::Result {
-        let Phase::Ready(live) = &self.phase else {
-            return MessageResult(Vec::new());
-        };
-        let mut out: Vec<SessionInfo> = live
+        let mut out: Vec<SessionInfo> = self
             .members
-            .values()
+            .iter()
             .map(|slot| {
                 let m = &slot.member;
                 let heard_ms = slot.queue.last_heard_ms.load(Ordering::Relaxed);
@@ -51,7 +47,7 @@ impl Handler<ListSessions> for Board {
                     session: m.session.to_string(),
                     name: m.name.clone(),
                     role: m.role,
-                    connected_at: live.joined_at.get(&m.session).cloned().unwrap_or_default(),
+                    connected_at: slot.joined_at.clone(),
                     last_heard: humantime::format_rfc3339_millis(heard).to_string(),
                     queued_bytes: slot.queue.bytes.load(Ordering::Relaxed),
                     in_call: m.in_call,
@@ -75,14 +71,10 @@ impl Handler<Kick> for Board {
     type Result = bool;
 
     fn handle(&mut self, m: Kick, ctx: &mut Context<Self>) -> bool {
-        let Ok(live) = self.live() else { return false };
-        let Some(slot) = live.members.get(m.session.as_str()) else {
+        let Some(slot) = self.members.get(m.session.as_str()) else {
             return false;
         };
-        slot.addr.do_send(CloseSession {
-            code: 4001,
-            reason: "removed by an admin".into(),
-        });
+        slot.reach.close(CloseCode::Kicked, "removed by an admin");
         log::info!("board {}: session {} kicked", self.id, m.session);
         self.remove_member(&m.session, ctx);
         true
@@ -102,20 +94,16 @@ impl Handler<TokenRotated> for Board {
     type Result = ();
 
     fn handle(&mut self, m: TokenRotated, ctx: &mut Context<Self>) {
-        let Ok(live) = self.live() else { return };
         match m.role {
-            Role::Editor => live.edit_token = m.token,
-            Role::Viewer => live.view_token = m.token,
+            Role::Editor => self.edit_token = m.token,
+            Role::Viewer => self.view_token = m.token,
         }
-        let revoked: Vec<SessionId> = live
+        let revoked: Vec<SessionId> = self
             .members
-            .values()
+            .iter()
             .filter(|s| s.member.role == m.role)
             .map(|s| {
-                s.addr.do_send(CloseSession {
-                    code: 4003,
-                    reason: "the token was rotated".into(),
-                });
+                s.reach.close(CloseCode::TokenRotated, "the token was rotated");
                 s.member.session.clone()
             })
             .collect();
@@ -134,16 +122,8 @@ impl Handler<Deleted> for Board {
     type Result = ();
 
     fn handle(&mut self, _: Deleted, ctx: &mut Context<Self>) {
-        if let Phase::Ready(live) = &self.phase {
-            for slot in live.members.values() {
-                slot.queue.cut.store(true, Ordering::Relaxed);
-                slot.addr.do_send(CloseSession {
-                    code: 4004,
-                    reason: "the board was deleted".into(),
-                });
-            }
-        }
-        self.phase = Phase::Gone(Error::NotFound("no such board".into()));
+        self.close_all(CloseCode::BoardDeleted, "the board was deleted");
+        self.gone = Some(Error::NotFound("no such board".into()));
         self.stop(ctx);
     }
 }
@@ -168,21 +148,21 @@ pub struct Restore {
 impl Board {
     fn admin_ops(&mut self, ops: Vec<Op>, by: Author) -> ResponseActFuture<Self, Result<i64>> {
         let limits = self.shared.limits;
-        let result = self.live().and_then(|live| {
+        let result = self.ready().and_then(|()| {
             if ops.is_empty() {
-                return Ok(Err(live.committed.seq));
+                return Ok(Err(self.committed.seq));
             }
             let (tx, rx) = oneshot::channel();
             let mut tx = Some(tx);
             let n = ops.len();
             for (i, op) in ops.iter().enumerate() {
                 let at = now_rfc3339();
-                let applied = live.ahead.apply(op, &at, &limits)?;
+                let applied = self.ahead.apply(op, &at, &limits)?;
                 let mut pending = Pending::new(applied, at, by.clone(), None, Vec::new());
                 if i + 1 == n {
                     pending.waiter = tx.take();
                 }
-                live.pending.push_back(pending);
+                self.commits.push(pending);
             }
             Ok(Ok(rx))
         });
@@ -213,10 +193,10 @@ impl Handler<Restore> for Board {
     type Result = ResponseActFuture<Self, Result<i64>>;
 
     fn handle(&mut self, m: Restore, _: &mut Context<Self>) -> Self::Result {
-        let ops = match self.live() {
-            Ok(live) => crate::board::ops_to_reach(&live.ahead, &m.target),
-            Err(e) => return Box::pin(actix::fut::ready(Err(e))),
-        };
+        if let Err(e) = self.ready() {
+            return Box::pin(actix::fut::ready(Err(e)));
+        }
+        let ops = crate::board::ops_to_reach(&self.ahead, &m.target);
         self.admin_ops(ops, m.by)
     }
 }

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use actix::prelude::*;
 use tokio::sync::oneshot;
 
-use super::{Board, Phase};
+use super::Board;
 use crate::error::{Error, Result};
 use crate::protocol::Role;
 
@@ -70,12 +70,9 @@ impl Board {
     /// (joins and leaves look again too).
     pub(super) fn answer_admissions(&mut self, ctx: &mut Context<Self>) {
         let max = self.shared.config.max_members;
-        let Phase::Ready(live) = &mut self.phase else {
-            return;
-        };
-        let members = live.members.len();
-        let draining = live.draining;
-        let a = &mut live.admissions;
+        let members = self.members.len();
+        let draining = self.draining;
+        let a = &mut self.admissions;
         a.expire();
         while let Some((role, _)) = a.waiting.front() {
             let role = *role;
@@ -110,9 +107,7 @@ impl Board {
         a.check_scheduled = true;
         let wait = RESERVATION_TTL.saturating_sub(oldest.elapsed());
         ctx.run_later(wait, |act, ctx| {
-            if let Phase::Ready(live) = &mut act.phase {
-                live.admissions.check_scheduled = false;
-            }
+            act.admissions.check_scheduled = false;
             act.answer_admissions(ctx);
         });
     }
@@ -131,13 +126,13 @@ impl Handler<Admit> for Board {
 
     fn handle(&mut self, m: Admit, ctx: &mut Context<Self>) -> Self::Result {
         self.last_activity = Instant::now();
-        let checked = self.live().and_then(|live| {
-            let role = Self::role_of(live, &m.token)?;
-            if live.draining {
+        let checked = self.ready().and_then(|()| {
+            let role = self.role_of(&m.token)?;
+            if self.draining {
                 return Err(Error::Unavailable("the server is shutting down".into()));
             }
             let (tx, rx) = oneshot::channel();
-            live.admissions.waiting.push_back((role, tx));
+            self.admissions.waiting.push_back((role, tx));
             Ok(rx)
         });
         let rx = match checked {

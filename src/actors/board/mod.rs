@@ -5,186 +5,128 @@
 //! How frames reach the members is `outbox`; what the admin pages ask of a
 //! board is `admin`.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use bytestring::ByteString;
-use serde_json::value::RawValue;
 use serde_json::Value;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
 use super::persister::{CommitSlot, Committed, Forget, LoadBoard, Persister, Ready, Register, Resume};
-use super::registry::{Registry, Unregister};
-use super::session::{CloseSession, SendQueue, Session};
-use crate::board::{Applied, BoardState, Change};
-use crate::db::queries::{EventRow, LoadedBoard, OpIdRow, Rows, StickerRow};
+use crate::board::BoardState;
+use crate::db::queries::LoadedBoard;
 use crate::error::{Error, Result};
 use crate::protocol::{
-    Author, BoardInfo, CallInfo, Event, EventBody, HeartbeatInfo, LimitsInfo, Member, Op, RawEvent, Ref,
+    Author, BoardInfo, CallInfo, CloseCode, Event, EventBody, HeartbeatInfo, LimitsInfo, Member, Op, Ref,
     Role, ServerMessage, SessionId, Sticker, Welcome,
 };
 use crate::state::Shared;
 
 mod admin;
 mod admission;
-mod outbox;
+mod commits;
+mod history;
+mod members;
+mod op_ids;
+mod turn;
 
 use admission::Admissions;
+use commits::{CommitQueue, Pending};
+use history::History;
+use members::Members;
+use op_ids::OpIds;
 
 pub use admin::{AdminOps, Deleted, Kick, ListSessions, Restore, SessionInfo, TokenRotated};
 pub use admission::Admit;
+pub use members::SendQueue;
 
 /// Chat events a welcome carries.
 const WELCOME_CHAT: usize = 50;
 /// op_ids remembered per board for idempotent retries.
 const OP_ID_WINDOW: usize = 100_000;
-/// The first retry of a failed commit waits this long, doubling up to
-/// `RETRY_MAX`.
-const RETRY_FIRST: Duration = Duration::from_millis(50);
-const RETRY_MAX: Duration = Duration::from_secs(2);
 /// How often a board checks whether it may stop (when empty).
 const IDLE_CHECK: Duration = Duration::from_millis(500);
-/// Cursor frames wait at most this long, so that a member gets all that
-/// arrived meanwhile in one write: about 30 writes a second, the rate at
-/// which a member's own cursors are coalesced. 10 ms cost 8.1 µs of server
-/// CPU per delivery at 49,500 deliveries/s, 30 ms 5.9 µs (docs/PERFORMANCE.md).
-const OUTBOX_TICK: Duration = Duration::from_millis(30);
-/// A turn (see `outbox`) that has queued this many frames and ops ends at
-/// once instead of when the mailbox is empty.
-const TURN_MAX: usize = 256;
 /// A board that failed to load answers its waiters this long, then stops.
 const GONE_LINGER: Duration = Duration::from_secs(1);
 
-/// A member and the way to reach it.
-struct Slot {
-    member: Member,
-    /// The hash of its member key (never shown to other members).
-    key: Option<String>,
-    addr: Addr<Session>,
-    queue: Arc<SendQueue>,
-    /// Frames waiting for the next flush, and their size.
-    outbox: Vec<ByteString>,
-    outbox_bytes: usize,
-    /// The outbox holds a reply to the member's own message: it goes at
-    /// the next flush, whatever the broadcast pace says.
-    urgent: bool,
-    /// When frames were last handed to its session (or it wrote its
-    /// welcome).
-    last_delivery: Instant,
+// ------------------------------------------------ what a member must accept
+
+/// Frames from the board (each serialized once, shared by all recipients),
+/// to be written together.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Deliver {
+    pub frames: Vec<ByteString>,
 }
 
-/// An event waiting for its commit.
-struct Pending {
-    seq: i64,
-    at: String,
-    by: Author,
-    kind: &'static str,
-    /// The event's body, serialized once: the stored row's payload and the
-    /// frame's `event`.
-    body: Box<RawValue>,
-    change: Change,
-    op_id: Option<Uuid>,
-    /// Who gets `reply ok` once it is committed (the author, and retries
-    /// of the same op_id).
-    replies: Vec<(SessionId, Ref)>,
-    /// An admin action waiting for this event's commit.
-    waiter: Option<oneshot::Sender<i64>>,
-    /// When the board accepted it.
-    accepted: Instant,
+/// Close the socket with a code (1001 shutdown, 1008 slow, 4001 kicked…).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CloseSession {
+    pub code: CloseCode,
+    pub reason: String,
 }
 
-impl Pending {
-    /// An event the board accepted; `replies` are answered once it commits.
-    fn new(
-        applied: Applied,
-        at: String,
-        by: Author,
-        op_id: Option<Uuid>,
-        replies: Vec<(SessionId, Ref)>,
-    ) -> Self {
-        let body = applied.body.to_raw();
-        Pending {
-            seq: applied.seq,
-            at,
-            by,
-            kind: applied.body.kind(),
-            body,
-            change: applied.change,
-            op_id,
-            replies,
-            waiter: None,
-            accepted: Instant::now(),
-        }
-    }
+/// How the board reaches a member's session.
+pub struct Reach {
+    pub deliver: Recipient<Deliver>,
+    pub close: Recipient<CloseSession>,
+}
 
-    /// The event, as its frame and its row are made from it.
-    fn raw(&self) -> RawEvent<'_> {
-        RawEvent {
-            seq: self.seq,
-            at: &self.at,
-            by: &self.by,
-            kind: self.kind,
-            event: &self.body,
-        }
+impl Reach {
+    fn close(&self, code: CloseCode, reason: &str) {
+        self.close.do_send(CloseSession {
+            code,
+            reason: reason.into(),
+        });
     }
 }
 
-/// A loaded board.
-struct Live {
-    /// When each member joined (RFC 3339), for the admin pages.
-    joined_at: HashMap<SessionId, String>,
-    edit_token: String,
-    view_token: String,
-    /// Every op applied, committed or not: what new ops are checked against.
-    ahead: BoardState,
-    /// Only what is committed: what clients may see.
-    committed: BoardState,
-    members: HashMap<SessionId, Slot>,
-    /// The frames of the most recent committed events, for `since`.
-    log: VecDeque<(i64, ByteString)>,
-    /// The frames of the most recent chat events, for the welcome.
-    chat: VecDeque<ByteString>,
-    op_ids: HashMap<Uuid, i64>,
-    op_order: VecDeque<Uuid>,
-    pending: VecDeque<Pending>,
-    /// The last seq handed to the commit slot.
-    submitted_upto: i64,
-    retry_delay: Duration,
-    retry_scheduled: bool,
-    call: Vec<SessionId>,
-    /// Members with frames in their outbox.
-    dirty: Vec<SessionId>,
-    /// A delivery of the outboxes is scheduled (cursor tick or broadcast
-    /// pace): queued frames wait for it.
-    flush_scheduled: bool,
-    /// Frames and ops queued in the current turn; the end of a turn is
-    /// scheduled when it is not 0.
-    turn_len: usize,
-    draining: bool,
-    drained: Vec<oneshot::Sender<()>>,
-    /// Places held for upgrades on their way to a join (`admission`).
-    admissions: Admissions,
+/// A board stops: the registry forgets it (unless a newer actor took its
+/// place).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Unregister {
+    pub id: Arc<str>,
+    pub addr: Addr<Board>,
 }
 
-enum Phase {
-    Loading,
-    Ready(Box<Live>),
-    Gone(Error),
-}
+// ------------------------------------------------------------- the board
 
-/// One open board.
+/// One open board: its state in named parts.
 pub struct Board {
     id: Arc<str>,
     shared: Arc<Shared>,
     persister: Addr<Persister>,
     /// Where accepted ops wait for the persister (registered once loaded).
     slot: CommitSlot,
-    registry: Addr<Registry>,
-    phase: Phase,
+    registry: Recipient<Unregister>,
+    /// Why the board cannot serve (not loaded yet, failed to load, deleted,
+    /// a commit failed on a bug): every request is answered with it.
+    gone: Option<Error>,
     last_activity: Instant,
+    edit_token: String,
+    view_token: String,
+    /// Every op applied, committed or not: what new ops are checked against.
+    ahead: BoardState,
+    /// Only what is committed: what clients may see.
+    committed: BoardState,
+    members: Members<Reach>,
+    history: History,
+    op_ids: OpIds,
+    commits: CommitQueue,
+    call: Vec<SessionId>,
+    /// Frames and ops queued in the current turn (`turn`).
+    turn_len: usize,
+    /// A look at the outboxes waiting for deliveries in flight is
+    /// scheduled.
+    recheck_scheduled: bool,
+    draining: bool,
+    drained: Vec<oneshot::Sender<()>>,
+    /// Places held for upgrades on their way to a join (`admission`).
+    admissions: Admissions,
 }
 
 impl Board {
@@ -193,88 +135,81 @@ impl Board {
         id: Arc<str>,
         shared: Arc<Shared>,
         persister: Addr<Persister>,
-        registry: Addr<Registry>,
+        registry: Recipient<Unregister>,
     ) -> Self {
+        let config = &shared.config;
+        let history = History::new(config.recovery_max_events, WELCOME_CHAT);
         Board {
             id,
-            shared,
             persister,
             slot: CommitSlot::default(),
             registry,
-            phase: Phase::Loading,
+            gone: Some(Error::internal("board used before it loaded")),
             last_activity: Instant::now(),
+            edit_token: String::new(),
+            view_token: String::new(),
+            ahead: BoardState::default(),
+            committed: BoardState::default(),
+            members: Members::default(),
+            history,
+            op_ids: OpIds::new(OP_ID_WINDOW, std::iter::empty()),
+            commits: CommitQueue::new(0),
+            call: Vec::new(),
+            turn_len: 0,
+            recheck_scheduled: false,
+            draining: false,
+            drained: Vec::new(),
+            admissions: Admissions::default(),
+            shared,
         }
     }
 
-    fn live(&mut self) -> Result<&mut Live> {
-        match &mut self.phase {
-            Phase::Ready(live) => Ok(live),
-            Phase::Gone(e) => Err(e.clone()),
-            Phase::Loading => Err(Error::internal("board used before it loaded")),
+    /// The board can serve (loaded, not gone).
+    fn ready(&self) -> Result<()> {
+        match &self.gone {
+            None => Ok(()),
+            Some(e) => Err(e.clone()),
         }
     }
 
     fn loaded(&mut self, loaded: Result<Option<LoadedBoard>>, ctx: &mut Context<Self>) {
-        match loaded {
-            Ok(Some(b)) => {
-                let mut state = BoardState {
-                    title: b.row.title.clone(),
-                    seq: b.seq,
-                    stickers: HashMap::with_capacity(b.stickers.len()),
-                };
-                for s in b.stickers {
-                    state.stickers.insert(s.id, s);
-                }
-                let log: VecDeque<_> = b.recent.iter().map(|e| (e.seq, e.to_frame())).collect();
-                let chat = b.chat.iter().map(Event::to_frame).collect();
-                let mut op_ids = HashMap::with_capacity(b.op_ids.len());
-                let mut op_order = VecDeque::with_capacity(b.op_ids.len());
-                for (op, seq) in b.op_ids.into_iter().rev() {
-                    if let Ok(op) = op.parse::<Uuid>() {
-                        op_ids.insert(op, seq);
-                        op_order.push_back(op);
-                    }
-                }
-                log::info!("board {} loaded at seq {}", self.id, state.seq);
-                let seq = state.seq;
-                self.phase = Phase::Ready(Box::new(Live {
-                    joined_at: HashMap::new(),
-                    edit_token: b.row.edit_token,
-                    view_token: b.row.view_token,
-                    ahead: state.clone(),
-                    committed: state,
-                    members: HashMap::new(),
-                    log,
-                    chat,
-                    op_ids,
-                    op_order,
-                    pending: VecDeque::new(),
-                    submitted_upto: seq,
-                    retry_delay: RETRY_FIRST,
-                    retry_scheduled: false,
-                    call: Vec::new(),
-                    dirty: Vec::new(),
-                    flush_scheduled: false,
-                    turn_len: 0,
-                    draining: false,
-                    drained: Vec::new(),
-                    admissions: Admissions::default(),
-                }));
-                self.persister.do_send(Register {
-                    board: self.id.clone(),
-                    slot: self.slot.clone(),
-                    answer_to: ctx.address().recipient(),
-                });
-                ctx.run_interval(IDLE_CHECK, |act, ctx| act.stop_if_idle(ctx));
-            }
-            Ok(None) => self.gone(Error::NotFound("no such board".into()), ctx),
-            Err(e) => self.gone(e, ctx),
-        }
+        let b = match loaded {
+            Ok(Some(b)) => b,
+            Ok(None) => return self.gone(Error::NotFound("no such board".into()), ctx),
+            Err(e) => return self.gone(e, ctx),
+        };
+        let state = BoardState {
+            title: b.row.title.clone(),
+            seq: b.seq,
+            stickers: b.stickers.into_iter().map(|s| (s.id, s)).collect(),
+        };
+        self.history.load(
+            b.recent.iter().map(|e| (e.seq, e.to_frame())),
+            b.chat.iter().map(Event::to_frame),
+        );
+        let op_ids = b
+            .op_ids
+            .into_iter()
+            .filter_map(|(op, seq)| Some((op.parse::<Uuid>().ok()?, seq)));
+        self.op_ids = OpIds::new(OP_ID_WINDOW, op_ids.collect::<Vec<_>>().into_iter());
+        log::info!("board {} loaded at seq {}", self.id, state.seq);
+        self.commits = CommitQueue::new(state.seq);
+        self.ahead = state.clone();
+        self.committed = state;
+        self.edit_token = b.row.edit_token;
+        self.view_token = b.row.view_token;
+        self.gone = None;
+        self.persister.do_send(Register {
+            board: self.id.clone(),
+            slot: self.slot.clone(),
+            answer_to: ctx.address().recipient(),
+        });
+        ctx.run_interval(IDLE_CHECK, |act, ctx| act.stop_if_idle(ctx));
     }
 
     /// Answers everything with `err` for a moment, then stops.
     fn gone(&mut self, err: Error, ctx: &mut Context<Self>) {
-        self.phase = Phase::Gone(err);
+        self.gone = Some(err);
         ctx.run_later(GONE_LINGER, |act, ctx| act.stop(ctx));
     }
 
@@ -288,30 +223,25 @@ impl Board {
 
     fn stop_if_idle(&mut self, ctx: &mut Context<Self>) {
         let idle = Duration::from_millis(self.shared.config.board_idle_ms);
-        let Phase::Ready(live) = &mut self.phase else {
-            return;
-        };
-        let empty = live.members.is_empty() && live.admissions.is_idle();
-        if empty && live.pending.is_empty() && self.last_activity.elapsed() >= idle {
+        let empty = self.members.is_empty() && self.admissions.is_idle();
+        if self.gone.is_none() && empty && self.commits.is_empty() && self.last_activity.elapsed() >= idle {
             log::info!("board {} closed (idle)", self.id);
             self.stop(ctx);
         }
     }
 
-    fn role_of(live: &Live, token: &str) -> Result<Role> {
-        crate::tokens::role_for(&live.edit_token, &live.view_token, token)
+    fn role_of(&self, token: &str) -> Result<Role> {
+        crate::tokens::role_for(&self.edit_token, &self.view_token, token)
             .ok_or_else(|| Error::Forbidden("this token does not open this board".into()))
     }
 
     /// Removes a member: leaves the call, tells the others.
     fn remove_member(&mut self, session: &str, ctx: &mut Context<Self>) {
-        let Ok(live) = self.live() else { return };
-        if live.members.remove(session).is_none() {
+        if self.members.remove(session).is_none() {
             return;
         }
-        live.joined_at.remove(session);
-        let was_in_call = if let Some(i) = live.call.iter().position(|s| &**s == session) {
-            live.call.remove(i);
+        let was_in_call = if let Some(i) = self.call.iter().position(|s| &**s == session) {
+            self.call.remove(i);
             true
         } else {
             false
@@ -320,9 +250,9 @@ impl Board {
         // a place is free: an admission waiting for one may be answered
         self.answer_admissions(ctx);
         if was_in_call {
-            self.broadcast(&ServerMessage::CallLeft { session }.to_frame(), ctx);
+            self.broadcast(&ServerMessage::CallLeft { session }.to_frame(), None, ctx);
         }
-        self.broadcast(&ServerMessage::PresenceLeft { session }.to_frame(), ctx);
+        self.broadcast(&ServerMessage::PresenceLeft { session }.to_frame(), None, ctx);
     }
 
     fn reply_err(&mut self, session: &str, reference: Option<&Ref>, err: &Error, ctx: &mut Context<Self>) {
@@ -337,13 +267,11 @@ impl Board {
     }
 
     fn apply_op(&mut self, m: &DurableOp, ctx: &mut Context<Self>) -> Result<()> {
-        let limits = self.shared.limits;
-        let hold_max = self.shared.config.hold_max_ops;
-        let live = self.live()?;
-        if live.draining {
+        self.ready()?;
+        if self.draining {
             return Err(Error::Unavailable("the server is shutting down".into()));
         }
-        let Some(slot) = live.members.get(&m.session) else {
+        let Some(slot) = self.members.get(&m.session) else {
             return Ok(()); // cut or gone: nobody to answer
         };
         if !m.op.allowed_for(slot.member.role) {
@@ -353,45 +281,37 @@ impl Board {
             session: m.session.to_string(),
             name: slot.member.name.clone(),
         };
-        if let Some(op_id) = m.op_id {
-            if let Some(&seq) = live.op_ids.get(&op_id) {
-                // A retry: answer with the original seq, once it is
-                // committed; only a message with a ref gets an ok (§3).
-                let Some(r) = &m.reference else {
-                    return Ok(());
-                };
-                if seq <= live.committed.seq {
-                    let frame = ServerMessage::ok(Some(r), Some(seq)).to_frame();
-                    self.send_to(&m.session, frame, ctx);
-                } else if let Some(p) = live.pending.iter_mut().find(|p| p.seq == seq) {
-                    p.replies.push((m.session.clone(), r.clone()));
-                }
+        if let Some(seq) = m.op_id.and_then(|op| self.op_ids.get(&op)) {
+            // A retry: answer with the original seq, once it is committed;
+            // only a message with a ref gets an ok (§3).
+            let Some(r) = &m.reference else {
                 return Ok(());
+            };
+            if seq <= self.committed.seq {
+                let frame = ServerMessage::ok(Some(r), Some(seq)).to_frame();
+                self.send_to(&m.session, frame, ctx);
+            } else if let Some(p) = self.commits.get_mut(seq) {
+                p.replies.push((m.session.clone(), r.clone()));
             }
+            return Ok(());
         }
-        if live.pending.len() >= hold_max {
+        if self.commits.len() >= self.shared.config.hold_max_ops {
             return Err(Error::Unavailable(
                 "the database is unavailable and this board holds as many ops as it may".into(),
             ));
         }
         let at = now_rfc3339();
-        let applied = live.ahead.apply(&m.op, &at, &limits)?;
+        let applied = self.ahead.apply(&m.op, &at, &self.shared.limits)?;
         if let Some(op_id) = m.op_id {
-            live.op_ids.insert(op_id, applied.seq);
-            live.op_order.push_back(op_id);
-            if live.op_order.len() > OP_ID_WINDOW {
-                if let Some(old) = live.op_order.pop_front() {
-                    live.op_ids.remove(&old);
-                }
-            }
+            self.op_ids.insert(op_id, applied.seq);
         }
         let replies = m
             .reference
             .iter()
             .map(|r| (m.session.clone(), r.clone()))
             .collect();
-        live.pending
-            .push_back(Pending::new(applied, at, author, m.op_id, replies));
+        self.commits
+            .push(Pending::new(applied, at, author, m.op_id, replies));
         self.last_activity = Instant::now();
         Ok(())
     }
@@ -400,66 +320,45 @@ impl Board {
     /// commit slot (unless a retry will refill it), and tells the persister
     /// when it is not watching the slot.
     fn submit(&mut self) {
-        let id = self.id.clone();
-        let Ok(live) = self.live() else { return };
-        if live.retry_scheduled {
-            return;
-        }
-        let Some(rows) = rows_after(&id, &live.pending, live.submitted_upto) else {
+        let Some(batch) = self.commits.take_new(&self.id) else {
             return;
         };
-        live.submitted_upto = rows.last_seq;
-        if self.slot.push(rows) {
-            self.persister.do_send(Ready { board: id });
+        if self.slot.push(batch) {
+            self.persister.do_send(Ready {
+                board: self.id.clone(),
+            });
         }
     }
 
     /// A failed commit is tried again after a backoff: the slot is refilled
     /// with everything not yet committed, and the persister resumes.
     fn retry(&mut self) {
-        let id = self.id.clone();
-        let Ok(live) = self.live() else { return };
-        let rows = rows_after(&id, &live.pending, live.committed.seq);
-        live.retry_scheduled = false;
-        if let Some(r) = &rows {
-            live.submitted_upto = r.last_seq;
-        }
-        self.slot.refill(rows.unwrap_or_default());
-        self.persister.do_send(Resume { board: id });
+        self.slot
+            .refill(self.commits.take_retry(&self.id, self.committed.seq));
+        self.persister.do_send(Resume {
+            board: self.id.clone(),
+        });
     }
 
     /// A shutdown waits until every accepted op is committed.
     fn answer_drain_waiters(&mut self) {
-        if let Ok(live) = self.live() {
-            if live.pending.is_empty() {
-                for w in live.drained.drain(..) {
-                    let _ = w.send(());
-                }
+        if self.commits.is_empty() {
+            for w in self.drained.drain(..) {
+                let _ = w.send(());
             }
         }
     }
 
-    /// A committed event: into the committed state and the log, replies to
-    /// its author (before the event), then to every member.
+    /// A committed event: into the committed state and the history,
+    /// replies to its author (before the event), then to every member.
     fn publish(&mut self, p: Pending, ctx: &mut Context<Self>) {
-        let recovery_max = self.shared.config.recovery_max_events;
         let frame = ServerMessage::Event(p.raw()).to_frame();
         self.shared
             .metrics
             .op_commit_seconds
             .observe(p.accepted.elapsed().as_secs_f64());
-        let Ok(live) = self.live() else { return };
-        live.committed.commit(p.seq, &p.change);
-        live.log.push_back((p.seq, frame.clone()));
-        while live.log.len() > recovery_max {
-            live.log.pop_front();
-        }
-        if p.kind == EventBody::CHAT {
-            live.chat.push_back(frame.clone());
-            while live.chat.len() > WELCOME_CHAT {
-                live.chat.pop_front();
-            }
-        }
+        self.committed.commit(p.seq, &p.change);
+        self.history.push(p.seq, frame.clone(), p.kind == EventBody::CHAT);
         for (session, reference) in &p.replies {
             let ok = ServerMessage::ok(Some(reference), Some(p.seq)).to_frame();
             self.send_to(session, ok, ctx);
@@ -467,27 +366,29 @@ impl Board {
         if let Some(waiter) = p.waiter {
             let _ = waiter.send(p.seq);
         }
-        self.broadcast(&frame, ctx);
+        self.broadcast(&frame, None, ctx);
     }
 
-    fn welcome(&self, live: &Live, j: &Join, me: &Member) -> (ByteString, Vec<ByteString>) {
+    /// Closes every member with `code` (the board cannot serve them) and
+    /// forgets them.
+    fn close_all(&mut self, code: CloseCode, reason: &str) {
+        for slot in self.members.drain() {
+            slot.queue.cut.store(true, std::sync::atomic::Ordering::Relaxed);
+            slot.reach.close(code, reason);
+        }
+    }
+
+    fn welcome(&self, j: &Join, me: &Member) -> (ByteString, Vec<ByteString>) {
         let config = &self.shared.config;
-        let seq = live.committed.seq;
-        let recovered = j.since.is_some_and(|since| {
-            since <= seq
-                && (seq - since) as usize <= config.recovery_max_events
-                && live
-                    .log
-                    .front()
-                    .map_or(since == seq, |(first, _)| *first <= since + 1)
-        });
-        let mut members: Vec<&Member> = live.members.values().map(|s| &s.member).collect();
+        let seq = self.committed.seq;
+        let recovered = j.since.is_some_and(|since| self.history.can_recover(since, seq));
+        let mut members: Vec<&Member> = self.members.iter().map(|s| &s.member).collect();
         members.push(me);
         let stickers: Option<Vec<&Sticker>> =
-            (!recovered).then(|| live.committed.stickers.values().collect());
+            (!recovered).then(|| self.committed.stickers.values().collect());
         let chat = (!recovered).then(|| {
-            live.chat
-                .iter()
+            self.history
+                .chat()
                 .filter_map(|f| serde_json::from_str::<&serde_json::value::RawValue>(f).ok())
                 .collect()
         });
@@ -497,7 +398,7 @@ impl Board {
             name: &j.name,
             board: BoardInfo {
                 id: &self.id,
-                title: &live.committed.title,
+                title: &self.committed.title,
             },
             seq,
             recovered,
@@ -509,7 +410,7 @@ impl Board {
                 timeout_ms: config.heartbeat_timeout_ms,
             },
             call: CallInfo {
-                participants: live.call.iter().map(|s| &**s).collect(),
+                participants: self.call.iter().map(|s| &**s).collect(),
                 max: config.call_max,
                 ice_servers: &config.ice_servers,
             },
@@ -525,12 +426,7 @@ impl Board {
         })
         .to_frame();
         let replay = match (recovered, j.since) {
-            (true, Some(since)) => live
-                .log
-                .iter()
-                .filter(|(s, _)| *s > since)
-                .map(|(_, f)| f.clone())
-                .collect(),
+            (true, Some(since)) => self.history.after(since, seq, usize::MAX).unwrap_or_default(),
             _ => Vec::new(),
         };
         (welcome, replay)
@@ -585,14 +481,13 @@ impl Handler<GetSnapshot> for Board {
     type Result = Result<Snapshot>;
 
     fn handle(&mut self, m: GetSnapshot, _: &mut Context<Self>) -> Result<Snapshot> {
-        let id = self.id.to_string();
-        let live = self.live()?;
-        Self::role_of(live, &m.token)?;
+        self.ready()?;
+        self.role_of(&m.token)?;
         Ok(Snapshot {
-            id,
-            title: live.committed.title.clone(),
-            seq: live.committed.seq,
-            stickers: live.committed.stickers.values().cloned().collect(),
+            id: self.id.to_string(),
+            title: self.committed.title.clone(),
+            seq: self.committed.seq,
+            stickers: self.committed.stickers.values().cloned().collect(),
         })
     }
 }
@@ -613,20 +508,9 @@ impl Handler<RecentEvents> for Board {
     type Result = Result<Option<Vec<ByteString>>>;
 
     fn handle(&mut self, m: RecentEvents, _: &mut Context<Self>) -> Self::Result {
-        let live = self.live()?;
-        Self::role_of(live, &m.token)?;
-        let oldest = live.log.front().map_or(live.committed.seq + 1, |(seq, _)| *seq);
-        if m.after < oldest.saturating_sub(1) && m.after < live.committed.seq {
-            return Ok(None);
-        }
-        Ok(Some(
-            live.log
-                .iter()
-                .filter(|(seq, _)| *seq > m.after)
-                .take(m.limit)
-                .map(|(_, frame)| frame.clone())
-                .collect(),
-        ))
+        self.ready()?;
+        self.role_of(&m.token)?;
+        Ok(self.history.after(m.after, self.committed.seq, m.limit))
     }
 }
 
@@ -641,7 +525,7 @@ pub struct Join {
     pub since: Option<i64>,
     /// The hash of its member key, if its page sent one.
     pub member_key: Option<String>,
-    pub addr: Addr<Session>,
+    pub reach: Reach,
     pub queue: Arc<SendQueue>,
 }
 
@@ -660,25 +544,22 @@ impl Handler<Join> for Board {
 
     fn handle(&mut self, j: Join, ctx: &mut Context<Self>) -> Self::Result {
         self.last_activity = Instant::now();
-        let Phase::Ready(live) = &self.phase else {
-            return Err(CloseSession {
-                code: 1011,
-                reason: "board unavailable".into(),
-            });
+        let refuse = |code, reason: &str| {
+            Err(CloseSession {
+                code,
+                reason: reason.into(),
+            })
         };
-        if live.draining {
-            return Err(CloseSession {
-                code: 1001,
-                reason: "server shutting down".into(),
-            });
+        if self.gone.is_some() {
+            return refuse(CloseCode::BoardUnavailable, "board unavailable");
+        }
+        if self.draining {
+            return refuse(CloseCode::Shutdown, "server shutting down");
         }
         // Its place is held by a reservation, unless that expired before
         // the session got here and others took the room meanwhile.
-        if live.members.len() >= self.shared.config.max_members {
-            return Err(CloseSession {
-                code: 1013,
-                reason: "the board is full; try again".into(),
-            });
+        if self.members.len() >= self.shared.config.max_members {
+            return refuse(CloseCode::TryAgain, "the board is full; try again");
         }
         let member = Member {
             session: j.session.clone(),
@@ -687,26 +568,12 @@ impl Handler<Join> for Board {
             state: Value::Object(Default::default()),
             in_call: false,
         };
-        let (welcome, replay) = self.welcome(live, &j, &member);
+        let (welcome, replay) = self.welcome(&j, &member);
         let joined = ServerMessage::PresenceJoined { member: &member }.to_frame();
-        self.broadcast(&joined, ctx);
-        let slot = Slot {
-            member,
-            key: j.member_key.clone(),
-            addr: j.addr,
-            queue: j.queue,
-            outbox: Vec::new(),
-            outbox_bytes: 0,
-            urgent: false,
-            // the session writes the welcome at once: the broadcast pace
-            // counts from it
-            last_delivery: Instant::now(),
-        };
-        if let Ok(live) = self.live() {
-            live.admissions.joined();
-            live.joined_at.insert(j.session.clone(), now_rfc3339());
-            live.members.insert(j.session, slot);
-        }
+        self.broadcast(&joined, None, ctx);
+        self.admissions.joined();
+        self.members
+            .insert(member, j.member_key, now_rfc3339(), j.reach, j.queue);
         // its reservation is a member now: that may decide the admissions
         // waiting for it
         self.answer_admissions(ctx);
@@ -773,7 +640,7 @@ impl Handler<Cursor> for Board {
             y: m.y,
         }
         .to_frame();
-        self.broadcast_soon(&frame, Some(&m.session), ctx);
+        self.broadcast(&frame, Some(&m.session), ctx);
     }
 }
 
@@ -804,7 +671,7 @@ impl Handler<Drag> for Board {
             h: m.h,
         }
         .to_frame();
-        self.broadcast_soon(&frame, Some(&m.session), ctx);
+        self.broadcast(&frame, Some(&m.session), ctx);
     }
 }
 
@@ -821,14 +688,13 @@ impl Handler<PresenceSet> for Board {
     type Result = ();
 
     fn handle(&mut self, m: PresenceSet, ctx: &mut Context<Self>) {
-        let Ok(live) = self.live() else { return };
-        let Some(slot) = live.members.get_mut(&m.session) else {
+        let Some(slot) = self.members.get_mut(&m.session) else {
             return;
         };
         slot.member.state = m.state;
         let frame = ServerMessage::PresenceUpdated { member: &slot.member }.to_frame();
         self.reply_ok(&m.session, m.reference.as_ref(), ctx);
-        self.broadcast(&frame, ctx);
+        self.broadcast(&frame, None, ctx);
     }
 }
 
@@ -846,12 +712,13 @@ impl Handler<Signal> for Board {
     type Result = ();
 
     fn handle(&mut self, m: Signal, ctx: &mut Context<Self>) {
-        let check = |live: &Live| -> Result<()> {
-            let in_call = |s: &str| live.call.iter().any(|c| &**c == s);
+        let check = |board: &Board| -> Result<()> {
+            board.ready()?;
+            let in_call = |s: &str| board.call.iter().any(|c| &**c == s);
             if !in_call(&m.session) {
                 return Err(Error::Forbidden("only call participants may signal".into()));
             }
-            if !live.members.contains_key(m.to.as_str()) {
+            if !board.members.contains(m.to.as_str()) {
                 return Err(Error::NotFound(format!("no session {}", m.to)));
             }
             if !in_call(&m.to) {
@@ -859,8 +726,7 @@ impl Handler<Signal> for Board {
             }
             Ok(())
         };
-        let result = self.live().and_then(|live| check(live));
-        match result {
+        match check(self) {
             Ok(()) => {
                 let frame = ServerMessage::Signal {
                     from: &m.session,
@@ -888,16 +754,15 @@ impl Handler<CallJoin> for Board {
 
     fn handle(&mut self, m: CallJoin, ctx: &mut Context<Self>) {
         let max = self.shared.config.call_max;
-        let Ok(live) = self.live() else { return };
-        if !live.members.contains_key(&m.session) {
+        if !self.members.contains(&m.session) {
             return;
         }
-        let already = live.call.contains(&m.session);
-        if !already && live.call.len() >= max {
+        let already = self.call.contains(&m.session);
+        if !already && self.call.len() >= max {
             let e = Error::LimitExceeded(format!("the call is full ({max} participants)"));
             return self.reply_err(&m.session, m.reference.as_ref(), &e, ctx);
         }
-        let peers: Vec<SessionId> = live.call.iter().filter(|s| **s != m.session).cloned().collect();
+        let peers: Vec<SessionId> = self.call.iter().filter(|s| **s != m.session).cloned().collect();
         let reply = ServerMessage::Reply {
             reference: m.reference.as_ref(),
             ok: true,
@@ -907,14 +772,18 @@ impl Handler<CallJoin> for Board {
         }
         .to_frame();
         if !already {
-            live.call.push(m.session.clone());
-            if let Some(slot) = live.members.get_mut(&m.session) {
+            self.call.push(m.session.clone());
+            if let Some(slot) = self.members.get_mut(&m.session) {
                 slot.member.in_call = true;
             }
         }
         self.send_to(&m.session, reply, ctx);
         if !already {
-            self.broadcast(&ServerMessage::CallJoined { session: &m.session }.to_frame(), ctx);
+            self.broadcast(
+                &ServerMessage::CallJoined { session: &m.session }.to_frame(),
+                None,
+                ctx,
+            );
         }
     }
 }
@@ -931,17 +800,20 @@ impl Handler<CallLeave> for Board {
     type Result = ();
 
     fn handle(&mut self, m: CallLeave, ctx: &mut Context<Self>) {
-        let Ok(live) = self.live() else { return };
-        let Some(i) = live.call.iter().position(|s| *s == m.session) else {
+        let Some(i) = self.call.iter().position(|s| *s == m.session) else {
             let e = Error::Forbidden("not in the call".into());
             return self.reply_err(&m.session, m.reference.as_ref(), &e, ctx);
         };
-        live.call.remove(i);
-        if let Some(slot) = live.members.get_mut(&m.session) {
+        self.call.remove(i);
+        if let Some(slot) = self.members.get_mut(&m.session) {
             slot.member.in_call = false;
         }
         self.reply_ok(&m.session, m.reference.as_ref(), ctx);
-        self.broadcast(&ServerMessage::CallLeft { session: &m.session }.to_frame(), ctx);
+        self.broadcast(
+            &ServerMessage::CallLeft { session: &m.session }.to_frame(),
+            None,
+            ctx,
+        );
     }
 }
 
@@ -951,35 +823,29 @@ impl Handler<Committed> for Board {
     /// A batch came back from the database.
     fn handle(&mut self, m: Committed, ctx: &mut Context<Self>) {
         let id = self.id.clone();
-        let Ok(live) = self.live() else { return };
+        if self.gone.is_some() {
+            return;
+        }
         match m.result {
             Ok(upto) => {
-                if live.retry_delay != RETRY_FIRST {
+                let (done, resumed) = self.commits.committed(upto);
+                if resumed {
                     log::info!("board {id}: commits resumed");
-                }
-                live.retry_delay = RETRY_FIRST;
-                let mut done = Vec::new();
-                while live.pending.front().is_some_and(|p| p.seq <= upto) {
-                    if let Some(p) = live.pending.pop_front() {
-                        done.push(p);
-                    }
                 }
                 for p in done {
                     self.publish(p, ctx);
                 }
             }
             Err(e) if e.is_transient() => {
-                let delay = live.retry_delay;
-                if delay == RETRY_FIRST {
+                let (delay, first) = self.commits.failed();
+                if first {
                     // once per outage, not once per retry
                     e.log();
                     log::warn!(
                         "board {id}: holding {} unacknowledged op(s) until the database is back",
-                        live.pending.len()
+                        self.commits.len()
                     );
                 }
-                live.retry_delay = (delay * 2).min(RETRY_MAX);
-                live.retry_scheduled = true;
                 ctx.run_later(delay, |act, _| act.retry());
             }
             Err(e) => {
@@ -990,16 +856,10 @@ impl Handler<Committed> for Board {
                 e.log();
                 log::error!(
                     "board {id}: a commit failed on a bug; dropping {} unacknowledged op(s) and closing the board",
-                    live.pending.len()
+                    self.commits.len()
                 );
-                for slot in live.members.values() {
-                    slot.queue.cut.store(true, std::sync::atomic::Ordering::Relaxed);
-                    slot.addr.do_send(CloseSession {
-                        code: 1011,
-                        reason: "the board could not save; reconnect".into(),
-                    });
-                }
-                live.pending.clear();
+                self.close_all(CloseCode::BoardUnavailable, "the board could not save; reconnect");
+                self.commits.clear();
                 self.gone(e, ctx);
             }
         }
@@ -1023,69 +883,31 @@ impl Handler<Drain> for Board {
 
     fn handle(&mut self, m: Drain, ctx: &mut Context<Self>) -> Self::Result {
         let (tx, rx) = oneshot::channel();
-        match self.live() {
-            Ok(live) => {
-                live.draining = true;
-                if live.pending.is_empty() {
-                    let _ = tx.send(());
-                } else {
-                    live.drained.push(tx);
-                }
-            }
-            Err(_) => {
-                let _ = tx.send(());
-            }
+        self.draining = true;
+        if self.commits.is_empty() || self.gone.is_some() {
+            let _ = tx.send(());
+        } else {
+            self.drained.push(tx);
         }
         // the waiting admissions are refused
         self.answer_admissions(ctx);
         let left = m.deadline.saturating_duration_since(Instant::now());
         let flushed = async move { matches!(actix::clock::timeout(left, rx).await, Ok(Ok(()))) };
         Box::pin(flushed.into_actor(self).map(|flushed, act, ctx| {
-            act.deliver(None, ctx);
-            let id = act.id.clone();
-            if let Ok(live) = act.live() {
-                if !flushed {
-                    log::warn!(
-                        "board {id}: {} unacknowledged op(s) not committed by the shutdown deadline",
-                        live.pending.len()
-                    );
-                }
-                for slot in live.members.values() {
-                    slot.addr.do_send(CloseSession {
-                        code: 1001,
-                        reason: "server shutting down".into(),
-                    });
-                }
-                live.members.clear();
+            act.deliver(true, ctx);
+            if !flushed {
+                log::warn!(
+                    "board {}: {} unacknowledged op(s) not committed by the shutdown deadline",
+                    act.id,
+                    act.commits.len()
+                );
+            }
+            for slot in act.members.drain() {
+                slot.reach.close(CloseCode::Shutdown, "server shutting down");
             }
             act.stop(ctx);
         }))
     }
-}
-
-/// The rows of the pending events after seq `after`, if any.
-fn rows_after(board_id: &str, pending: &VecDeque<Pending>, after: i64) -> Option<Rows> {
-    let mut rows = Rows::default();
-    for p in pending.iter().skip_while(|p| p.seq <= after) {
-        rows.events.push(EventRow::new(board_id, &p.raw()));
-        if let Some(op_id) = p.op_id {
-            rows.op_ids.push(OpIdRow {
-                board_id: board_id.to_owned(),
-                seq: p.seq,
-                op_id: op_id.to_string(),
-            });
-        }
-        match &p.change {
-            Change::Upsert(s) => rows
-                .stickers
-                .push((s.id.to_string(), Some(StickerRow::new(board_id, s)))),
-            Change::Delete(id) => rows.stickers.push((id.to_string(), None)),
-            Change::Title(t) => rows.title = Some(t.clone()),
-            Change::Nothing => {}
-        }
-        rows.last_seq = p.seq;
-    }
-    (!rows.is_empty()).then_some(rows)
 }
 
 /// Now, as RFC 3339 in UTC with milliseconds.
