@@ -39,7 +39,7 @@ export function init(ctx) {
 
   // ---------------------------------------------------------------- out
 
-  /** @param {string[]} ids @returns {NewSticker[]} lowest first */
+  /** @param {string[]} ids @returns {NewSticker[]} in reading order (top to bottom, left to right) */
   const stickersOf = (ids) =>
     ids
       .map((id) => store.get(id))
@@ -48,7 +48,7 @@ export function init(ctx) {
         const { id, x, y, w, h, z, color, text } = /** @type {import('./context.js').Sticker} */ (s);
         return { id, x, y, w, h, z, color, text };
       })
-      .sort((a, b) => a.z - b.z);
+      .sort((a, b) => a.y - b.y || a.x - b.x);
 
   /** @param {ClipboardEvent} e */
   function onCopy(e) {

@@ -17,7 +17,9 @@ export function init(ctx) {
     b.tabIndex = -1;
     b.textContent = label;
     if (cls) b.className = cls;
-    b.addEventListener('click', () => {
+    b.addEventListener('click', (e) => {
+      // a pointer's click with no press in the open menu is the finger of the long press that opened it
+      if (e.detail && !pressed) return;
       close();
       run();
     });
@@ -25,12 +27,15 @@ export function init(ctx) {
   };
 
   let openedAt = 0;
+  let pressed = false;
+  menu.addEventListener('pointerdown', () => (pressed = true));
 
   /** @type {import('./context.js').Ctx['menu']['open']} */
   function open(at, id) {
     // the Menu key and Shift+F10 come as a key and as a contextmenu event: one menu
     if (!menu.hidden && performance.now() - openedAt < 400) return;
     openedAt = performance.now();
+    pressed = false;
     const canEdit = ctx.session.canEdit();
     const items = [];
     const many = id && ctx.selection.has(id) && ctx.selection.ids().length > 1 ? ctx.selection.ids() : null;
