@@ -34,14 +34,18 @@ export function init(ctx) {
 
   const menu = document.querySelector('.export-menu');
   const details = /** @type {HTMLDetailsElement | null} */ (menu?.closest('details') ?? null);
-  /** @param {string} id @param {string} label @param {() => void | Promise<void>} run @param {'before' | 'after'} where */
-  const addButton = (id, label, run, where) => {
+  /**
+   * @param {string} id @param {string} label @param {() => void | Promise<void>} run @param {'before' | 'after'} where
+   * @param {string} [title]
+   */
+  const addButton = (id, label, run, where, title) => {
     let b = /** @type {HTMLButtonElement | null} */ (document.getElementById(id));
     if (!b) {
       b = document.createElement('button');
       b.type = 'button';
       b.id = id;
       b.textContent = label;
+      if (title) b.title = title;
       if (where === 'before') menu?.prepend(b);
       else menu?.append(b);
     }
@@ -60,10 +64,10 @@ export function init(ctx) {
 
   addButton('export-svg', 'Download SVG', () => {
     if (anything()) download(file('svg'), 'image/svg+xml', toSvg(ordered(), title()));
-  }, 'before');
+  }, 'before', 'Every sticker as a picture that scales');
   addButton('export-png', 'Download PNG', async () => {
     if (anything()) download(file('png'), 'image/png', await toPng(ordered()));
-  }, 'before');
+  }, 'before', 'Every sticker as a picture, at this screen’s sharpness (at most twice the board’s pixels)');
   addButton('export-json', 'Download JSON', () => {
     const stickers = ordered().map(({ id, x, y, w, h, z, color, text }) => ({ id, x, y, w, h, z, color, text }));
     download(file('json'), 'application/json', JSON.stringify({ board: { id: ctx.boardId, title: title() }, exported_at: new Date().toISOString(), stickers }, null, 2));
@@ -82,7 +86,7 @@ export function init(ctx) {
     for (const s of ordered()) rows.push([s.id, s.text, s.color, colourName(s.color), s.x, s.y, s.w, s.h, s.z, s.updated_at ?? ''].map(String));
     // a byte order mark so that Excel reads UTF-8; CRLF as RFC 4180 has it
     download(file('csv'), 'text/csv', `\uFEFF${rows.map((r) => r.map(csvField).join(',')).join('\r\n')}\r\n`);
-  }, 'after');
+  }, 'after', 'The stickers as a table, for a spreadsheet');
 }
 
 /**

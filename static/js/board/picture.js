@@ -16,9 +16,10 @@ const FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
 const FONT = `${FONT_PX}px ${FONT_FAMILY}`;
 const BOARD = '#efe7d8';
 const INK = '#222222';
-// a canvas larger than this fails in browsers: a huge board is drawn smaller
+// a canvas larger than this fails in browsers or takes too much memory
+// (4 bytes a pixel): a huge board is drawn smaller
 const MAX_SIDE = 16384;
-const MAX_AREA = 120e6;
+const MAX_AREA = 40e6;
 const SVG = 'http://www.w3.org/2000/svg';
 
 /** @typedef {import('./context.js').Sticker} Sticker */
