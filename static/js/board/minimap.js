@@ -2,7 +2,8 @@
 // The minimap: every sticker as a small rectangle and the part in view as
 // a frame; a click or a drag on it moves the view there. Shown only while
 // some sticker lies outside the view (a small board needs none) and not on
-// a phone, where it would cover the board (the CSS hides it). It is a
+// a phone or a board too narrow for it beside the zoom buttons, where it
+// would cover the board (the CSS hides it on a phone). It is a
 // pointer shortcut only, hidden from assistive technology: the zoom group's
 // fit and zoom-to-selection buttons and the find field do the same by keyboard.
 
@@ -11,6 +12,7 @@ import { boundsOf } from './view.js';
 const W = 200; // CSS px
 const H = 140;
 const PAD = 0.08; // of the mapped box, around it
+const ROOM_PX = 40; // kept free between it and the zoom buttons
 
 /** @param {import('./context.js').Ctx} ctx */
 export function init(ctx) {
@@ -39,7 +41,10 @@ export function init(ctx) {
     const view = ctx.view.visibleRect();
     const inView = (/** @type {{x: number, y: number, w: number, h: number}} */ b) =>
       b.x >= view.x && b.y >= view.y && b.x + b.w <= view.x + view.w && b.y + b.h <= view.y + view.h;
-    canvas.hidden = !dragging && (!content || inView(content));
+    // a narrow board (a tablet beside the sidebar) has no room for it beside the zoom buttons
+    const zoom = /** @type {HTMLElement | null} */ (document.querySelector('.zoom'));
+    const room = viewport.clientWidth >= (zoom?.offsetWidth ?? 0) + W + ROOM_PX;
+    canvas.hidden = !dragging && (!content || inView(content) || !room);
     if (canvas.hidden || !content || getComputedStyle(canvas).display === 'none') return;
     // the mapping holds still during a drag, so that the frame follows the pointer
     if (!dragging || !map) {
