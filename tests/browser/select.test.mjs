@@ -322,6 +322,13 @@ test('copy and paste through the clipboard, Ctrl+D, pasted text becomes stickers
     assert.deepEqual(['milk', 'eggs', 'bread'].filter((t) => t in now), []);
   }, 'the whole paste undone at once');
 
+  // Ctrl+X takes it away, Ctrl+V brings a copy back
+  await sticker(a, 'Second point').click();
+  await a.keyboard.press('Control+x');
+  await eventually(async () => assert.ok(!('Second point' in (await stored(board)))), 'cut');
+  await a.keyboard.press('Control+v');
+  await eventually(async () => assert.ok('Second point' in (await stored(board))), 'pasted back');
+
   // while a sticker's text is edited, a paste is the text field's own
   await sticker(a, 'Agenda').dblclick();
   await a.locator('.text-edit').waitFor();
@@ -393,4 +400,24 @@ test('after selecting: no serious axe violations; screenshots at 1280 and 390; a
   assert.equal(await world(), 'translate(-50px, -30px) scale(1)', 'one finger pans');
   assert.deepEqual(p.errors, []);
   await p.context().close();
+});
+
+test('a large paste is capped, paced within the rate limit, and undone whole', async () => {
+  const board = await server.createBoard('Many lines');
+  const a = await openBoard(browser, server, board, board.edit_token, 'Ada');
+  await a.locator('#viewport').click({ position: { x: 600, y: 500 } });
+  await a.evaluate(() => {
+    const dt = new DataTransfer();
+    dt.setData('text/plain', Array.from({ length: 250 }, (_, i) => `line ${i + 1}`).join('\n'));
+    document.activeElement.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+  });
+  await a.locator('.toast', { hasText: 'Only the first 200 of 250' }).waitFor();
+  await eventually(async () => assert.equal((await server.state(board)).stickers.length, 200), 'all 200 stored', 15000);
+  assert.equal(await a.locator('.toast', { hasText: /too fast|not saved/ }).count(), 0, 'none refused');
+  await a.keyboard.press('Control+z');
+  await eventually(async () => assert.equal((await server.state(board)).stickers.length, 0), 'all 200 undone', 15000);
+  await a.waitForFunction(() => document.querySelectorAll('.sticker').length === 0);
+  assert.equal(await a.locator('.toast', { hasText: /too fast|not saved/ }).count(), 0, 'none refused');
+  assert.deepEqual(a.errors, []);
+  await a.context().close();
 });

@@ -41,7 +41,7 @@ export function init(ctx) {
       if (s) moves.set(id, { x: s.x + dx, y: s.y + dy });
     }
     if (!moves.size) return;
-    if (!nudge) nudge = { key, origs: new Map([...moves].map(([id, p]) => [id, { x: p.x - dx, y: p.y - dy }])), timer: setTimeout(saveNudge) };
+    if (!nudge) nudge = { key, origs: new Map([...moves].map(([id, p]) => [id, { x: p.x - dx, y: p.y - dy }])), timer: setTimeout(saveNudge, NUDGE_SAVE_MS) };
     clearTimeout(nudge.timer);
     nudge.timer = setTimeout(saveNudge, NUDGE_SAVE_MS);
     store.setLocals(moves);

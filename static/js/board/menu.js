@@ -18,8 +18,8 @@ export function init(ctx) {
     b.textContent = label;
     if (cls) b.className = cls;
     b.addEventListener('click', (e) => {
-      // a pointer's click with no press in the open menu is the finger of the long press that opened it
-      if (e.detail && !pressed) return;
+      // the finger of the long press that opened the menu, lifted: not a choice
+      if (byLongPress && !pressed) return;
       close();
       run();
     });
@@ -27,8 +27,12 @@ export function init(ctx) {
   };
 
   let openedAt = 0;
-  let pressed = false;
+  let pressed = false; // a press in the menu since it opened
+  let held = false; // a finger is down
+  let byLongPress = false;
   menu.addEventListener('pointerdown', () => (pressed = true));
+  document.addEventListener('pointerdown', (e) => (held = e.pointerType !== 'mouse'), true);
+  for (const type of ['pointerup', 'pointercancel']) document.addEventListener(type, () => (held = false), true);
 
   /** @type {import('./context.js').Ctx['menu']['open']} */
   function open(at, id) {
@@ -36,6 +40,7 @@ export function init(ctx) {
     if (!menu.hidden && performance.now() - openedAt < 400) return;
     openedAt = performance.now();
     pressed = false;
+    byLongPress = held;
     const canEdit = ctx.session.canEdit();
     const items = [];
     const many = id && ctx.selection.has(id) && ctx.selection.ids().length > 1 ? ctx.selection.ids() : null;
