@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::schema::{admin_sessions, admins, board_bans, boards, events, op_ids, stickers};
 use super::DbConnection;
 use crate::error::{Error, Result};
-use crate::protocol::{Author, Event, EventBody, RawEvent, Sticker};
+use crate::protocol::{Author, Event, EventBody, RawEvent, Sticker, Writer};
 
 /// Rows per multi-row INSERT (SQLite allows 32766 bound parameters).
 const ROWS_PER_INSERT: usize = 500;
@@ -100,6 +100,9 @@ pub struct StickerRow {
     pub text: String,
     pub version: i64,
     pub updated_at: String,
+    /// The names of its creator and last editor; '' when not known.
+    pub created_by: String,
+    pub updated_by: String,
 }
 
 impl StickerRow {
@@ -117,6 +120,8 @@ impl StickerRow {
             text: s.text.clone(),
             version: s.version,
             updated_at: s.updated_at.clone(),
+            created_by: s.created_by.as_ref().map(|w| w.name.clone()).unwrap_or_default(),
+            updated_by: s.updated_by.as_ref().map(|w| w.name.clone()).unwrap_or_default(),
         }
     }
 
@@ -135,6 +140,12 @@ impl StickerRow {
             text: self.text,
             version: self.version,
             updated_at: self.updated_at,
+            created_by: (!self.created_by.is_empty()).then_some(Writer {
+                name: self.created_by,
+            }),
+            updated_by: (!self.updated_by.is_empty()).then_some(Writer {
+                name: self.updated_by,
+            }),
         })
     }
 }
@@ -438,6 +449,8 @@ pub fn commit_batches(conn: &mut DbConnection, batches: &[BoardBatch]) -> Result
                             stickers::text.eq(excluded(stickers::text)),
                             stickers::version.eq(excluded(stickers::version)),
                             stickers::updated_at.eq(excluded(stickers::updated_at)),
+                            stickers::created_by.eq(excluded(stickers::created_by)),
+                            stickers::updated_by.eq(excluded(stickers::updated_by)),
                         ))
                         .execute(c)?;
                 }
@@ -553,7 +566,7 @@ mod pg_bulk {
         boards: [Column<'a>; 3],
         events: [Column<'a>; 7],
         op_ids: [Column<'a>; 3],
-        stickers: [Column<'a>; 11],
+        stickers: [Column<'a>; 13],
     }
 
     impl QueryId for WriteRows<'_> {
@@ -581,14 +594,16 @@ mod pg_bulk {
             unnest(&self.op_ids, &mut out)?;
             out.push_sql(
                 "), new_stickers AS (INSERT INTO stickers \
-                 (board_id, id, x, y, w, h, z, color, text, version, updated_at) SELECT * FROM ",
+                 (board_id, id, x, y, w, h, z, color, text, version, updated_at, created_by, \
+                 updated_by) SELECT * FROM ",
             );
             unnest(&self.stickers, &mut out)?;
             out.push_sql(
                 " ON CONFLICT (board_id, id) DO UPDATE SET x = excluded.x, y = excluded.y, \
                  w = excluded.w, h = excluded.h, z = excluded.z, color = excluded.color, \
                  text = excluded.text, version = excluded.version, \
-                 updated_at = excluded.updated_at) \
+                 updated_at = excluded.updated_at, created_by = excluded.created_by, \
+                 updated_by = excluded.updated_by) \
                  SELECT id FROM touched",
             );
             Ok(())
@@ -643,6 +658,8 @@ mod pg_bulk {
                 Column::text(stickers, |r| &r.text),
                 Column::int(stickers, |r| r.version),
                 Column::text(stickers, |r| &r.updated_at),
+                Column::text(stickers, |r| &r.created_by),
+                Column::text(stickers, |r| &r.updated_by),
             ],
         };
         let found: Vec<Found> = query.load(c)?;
@@ -1171,6 +1188,8 @@ mod tests {
             text: String::new(),
             version: 1,
             updated_at: String::new(),
+            created_by: String::new(),
+            updated_by: String::new(),
         }
     }
 

@@ -31,11 +31,13 @@ use crate::state::Shared;
 mod admin;
 mod admission;
 mod outbox;
+mod rename;
 
 use admission::Admissions;
 
 pub use admin::{AdminOps, Deleted, Kick, ListSessions, Restore, SessionInfo, TokenRotated};
 pub use admission::Admit;
+pub use rename::RenameMember;
 
 /// Chat events a welcome carries.
 const WELCOME_CHAT: usize = 50;
@@ -375,7 +377,7 @@ impl Board {
             ));
         }
         let at = now_rfc3339();
-        let applied = live.ahead.apply(&m.op, &at, &limits)?;
+        let applied = live.ahead.apply(&m.op, &at, &author.name, &limits)?;
         if let Some(op_id) = m.op_id {
             live.op_ids.insert(op_id, applied.seq);
             live.op_order.push_back(op_id);
