@@ -187,6 +187,8 @@ pub struct Board {
     registry: Addr<Registry>,
     phase: Phase,
     last_activity: Instant,
+    /// What the admin board page charts (members, commits).
+    meter: Arc<crate::state::BoardMeter>,
 }
 
 impl Board {
@@ -198,6 +200,7 @@ impl Board {
         registry: Addr<Registry>,
     ) -> Self {
         Board {
+            meter: shared.open_board(&id),
             id,
             shared,
             persister,
@@ -311,6 +314,7 @@ impl Board {
         if live.members.remove(session).is_none() {
             return;
         }
+        let members = live.members.len();
         live.joined_at.remove(session);
         let was_in_call = if let Some(i) = live.call.iter().position(|s| &**s == session) {
             live.call.remove(i);
@@ -319,6 +323,7 @@ impl Board {
             false
         };
         self.last_activity = Instant::now();
+        self.meter.members(members);
         // a place is free: an admission waiting for one may be answered
         self.answer_admissions(ctx);
         if was_in_call {
@@ -450,6 +455,7 @@ impl Board {
             .metrics
             .op_commit_seconds
             .observe(p.accepted.elapsed().as_secs_f64());
+        self.meter.committed(p.accepted.elapsed());
         let Ok(live) = self.live() else { return };
         live.committed.commit(p.seq, &p.change);
         live.log.push_back((p.seq, frame.clone()));
@@ -564,6 +570,7 @@ impl Actor for Board {
             slot: self.slot.clone(),
         });
         self.shared.metrics.boards.dec();
+        self.shared.close_board(&self.id);
     }
 }
 
@@ -708,6 +715,9 @@ impl Handler<Join> for Board {
             live.admissions.joined();
             live.joined_at.insert(j.session.clone(), now_rfc3339());
             live.members.insert(j.session, slot);
+        }
+        if let Phase::Ready(live) = &self.phase {
+            self.meter.members(live.members.len());
         }
         // its reservation is a member now: that may decide the admissions
         // waiting for it

@@ -158,6 +158,8 @@ pub struct BoardPage {
     chat: Vec<Event>,
     /// Members kicked and kept out: name, until (RFC 3339), by, key hash.
     kept_out: Vec<(String, String, String, String)>,
+    /// The last hour of the board on this server, if it is open here.
+    charts: super::charts::Charts,
 }
 
 impl BoardPage {
@@ -202,6 +204,7 @@ pub async fn detail(
     q: web::Query<DetailQuery>,
     pool: web::Data<Pool>,
     registry: web::Data<Addr<Registry>>,
+    shared: web::Data<std::sync::Arc<crate::state::Shared>>,
 ) -> Result<BoardPage, Refusal> {
     let admin = signed_in(&session)?;
     let id = id.into_inner();
@@ -295,6 +298,7 @@ pub async fn detail(
         pages: found.pages,
         chat,
         kept_out,
+        charts: super::charts::of_board(&shared, &id),
     })
 }
 
