@@ -25,6 +25,8 @@ import { init as initStatus } from './board/status.js';
 import { init as initLayout } from './board/layout.js';
 import { init as initCall } from './board/callui.js';
 import { init as initRecent } from './board/recent.js';
+import { init as initRename } from './board/rename.js';
+import { init as initRestored } from './board/restored.js';
 
 /** @returns {Promise<string>} the member's display name, asked once per browser */
 function askName() {
@@ -57,7 +59,7 @@ async function main() {
   const ctx = /** @type {any} */ ({ viewport, world, boardId, conn, store: new Store(), toast });
   // order: what others call at init time comes first
   for (const init of [initNotify, initSession, initView, initRender, initSelection, initActions, initUndo, initEditor,
-    initMenu, initPointer, initKeyboard, initToolbar, initMembers, initChat, initExport, initStatus, initCall, initRecent]) init(ctx);
+    initMenu, initPointer, initKeyboard, initToolbar, initMembers, initChat, initExport, initStatus, initCall, initRecent, initRename, initRestored]) init(ctx);
   conn.connect();
 }
 
