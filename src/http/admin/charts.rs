@@ -84,10 +84,7 @@ pub fn board_charts(id: &str, samples: Option<&[Sample]>) -> Charts {
         return Charts {
             charts: Vec::new(),
             refresh,
-            empty: Some(
-                "Not open on this server: a board is charted while someone has it open here \
-                 (and for the hour it stays open).",
-            ),
+            empty: Some("Not open on this server: a board is charted only while it is open here."),
         };
     };
     let line = lines(samples);
