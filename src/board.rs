@@ -8,7 +8,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::protocol::{Event, EventBody, NewSticker, Op, Patch, Sticker};
+use crate::protocol::{Event, EventBody, NewSticker, Op, Patch, Sticker, Writer};
 
 /// Coordinates and sizes lie within ±`COORD_MAX`.
 pub const COORD_MAX: f64 = 1e7;
@@ -59,15 +59,17 @@ pub struct Applied {
 
 impl BoardState {
     /// Validates `op` against the state and applies it, assigning the next
-    /// seq. `at` is the event's time (RFC 3339). On error nothing changes.
-    pub fn apply(&mut self, op: &Op, at: &str, limits: &Limits) -> Result<Applied> {
+    /// seq. `at` is the event's time (RFC 3339), `by` the name of its
+    /// author as the server knows it (the sticker keeps it as its creator
+    /// or last editor). On error nothing changes.
+    pub fn apply(&mut self, op: &Op, at: &str, by: &str, limits: &Limits) -> Result<Applied> {
         let (body, change) = match op {
-            Op::CreateSticker(new) => self.create(new, at, limits)?,
+            Op::CreateSticker(new) => self.create(new, at, by, limits)?,
             Op::UpdateSticker {
                 id,
                 patch,
                 if_version,
-            } => self.update(*id, patch, *if_version, at, limits)?,
+            } => self.update(*id, patch, *if_version, at, by, limits)?,
             Op::DeleteSticker(id) => {
                 if !self.stickers.contains_key(id) {
                     return Err(Error::NotFound(format!("no sticker {id}")));
@@ -118,7 +120,7 @@ impl BoardState {
         self.seq = seq;
     }
 
-    fn create(&self, new: &NewSticker, at: &str, limits: &Limits) -> Result<(EventBody, Change)> {
+    fn create(&self, new: &NewSticker, at: &str, by: &str, limits: &Limits) -> Result<(EventBody, Change)> {
         for (name, v) in [("x", new.x), ("y", new.y)] {
             check_coord(name, v)?;
         }
@@ -152,13 +154,14 @@ impl BoardState {
             text: new.text.clone(),
             version: 1,
             updated_at: at.to_owned(),
+            created_by: None,
+            updated_by: None,
         };
-        Ok((
-            EventBody::StickerCreated {
-                sticker: sticker.clone(),
-            },
-            Change::Upsert(sticker),
-        ))
+        // the event's `by` names the author; the state keeps it
+        let body = EventBody::StickerCreated {
+            sticker: sticker.clone(),
+        };
+        Ok((body, Change::Upsert(with_creator(sticker, by))))
     }
 
     fn update(
@@ -167,6 +170,7 @@ impl BoardState {
         patch: &Patch,
         if_version: Option<i64>,
         at: &str,
+        by: &str,
         limits: &Limits,
     ) -> Result<(EventBody, Change)> {
         let current = self
@@ -205,12 +209,22 @@ impl BoardState {
         apply_patch(&mut next, &patch);
         next.version += 1;
         next.updated_at = at.to_owned();
+        next.updated_by = Writer::named(by);
         let body = EventBody::StickerUpdated {
             id,
             patch,
             version: next.version,
         };
         Ok((body, Change::Upsert(next)))
+    }
+}
+
+/// A new sticker as the state keeps it: created and last changed by `by`.
+fn with_creator(sticker: Sticker, by: &str) -> Sticker {
+    Sticker {
+        created_by: Writer::named(by),
+        updated_by: Writer::named(by),
+        ..sticker
     }
 }
 
@@ -271,7 +285,7 @@ pub fn replay(state: &mut BoardState, event: &Event, limits: &Limits) -> Result<
         EventBody::BoardRenamed { title } => Op::Rename(title.clone()),
     };
     let applied = state
-        .apply(&op, &event.at, limits)
+        .apply(&op, &event.at, &by.name, limits)
         .map_err(|e| fail(e.public_message()))?;
     let same = match (&applied.body, &event.event) {
         // a chat's id is made by the board
@@ -293,15 +307,17 @@ pub fn check_time(at: &str) -> Result<()> {
 }
 
 /// Folds one stored event into a state: what a client does with the log.
-pub fn fold(state: &mut BoardState, seq: i64, at: &str, body: &EventBody) {
+/// `by` is the name of its author (the event's `by.name`).
+pub fn fold(state: &mut BoardState, seq: i64, at: &str, by: &str, body: &EventBody) {
     let change = match body {
-        EventBody::StickerCreated { sticker } => Change::Upsert(sticker.clone()),
+        EventBody::StickerCreated { sticker } => Change::Upsert(with_creator(sticker.without_writers(), by)),
         EventBody::StickerUpdated { id, patch, version } => match state.stickers.get(id) {
             Some(cur) => {
                 let mut next = cur.clone();
                 apply_patch(&mut next, patch);
                 next.version = *version;
                 next.updated_at = at.to_owned();
+                next.updated_by = Writer::named(by);
                 Change::Upsert(next)
             }
             None => Change::Nothing,
@@ -469,6 +485,20 @@ pub fn ops_to_reach(from: &BoardState, to: &BoardState) -> Vec<Op> {
     ops
 }
 
+/// How many stickers `ops` change (create, update or delete): what a
+/// restore tells the members.
+pub fn stickers_changed(ops: &[Op]) -> usize {
+    let ids: std::collections::HashSet<Uuid> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::CreateSticker(new) => new.id,
+            Op::UpdateSticker { id, .. } | Op::DeleteSticker(id) => Some(*id),
+            Op::Rename(_) | Op::Chat(_) => None,
+        })
+        .collect();
+    ids.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -494,7 +524,7 @@ mod tests {
 
     fn created(state: &mut BoardState) -> Uuid {
         let a = state
-            .apply(&Op::CreateSticker(new_sticker(None)), AT, &LIMITS)
+            .apply(&Op::CreateSticker(new_sticker(None)), AT, "Ada", &LIMITS)
             .expect("a valid create applies");
         match a.body {
             EventBody::StickerCreated { sticker } => sticker.id,
@@ -506,7 +536,7 @@ mod tests {
     fn create_assigns_seq_version_and_lowercase_color() {
         let mut s = BoardState::default();
         let a = s
-            .apply(&Op::CreateSticker(new_sticker(None)), AT, &LIMITS)
+            .apply(&Op::CreateSticker(new_sticker(None)), AT, "Ada", &LIMITS)
             .unwrap();
         assert_eq!(a.seq, 1);
         let EventBody::StickerCreated { sticker } = a.body else {
@@ -516,17 +546,23 @@ mod tests {
         assert_eq!(sticker.z, 0.0);
         assert_eq!(sticker.color, "#aabbcc");
         assert_eq!(sticker.updated_at, AT);
+        assert_eq!(
+            sticker.created_by, None,
+            "the event's `by` says who, not its body"
+        );
         assert_eq!(s.stickers.len(), 1);
+        assert_eq!(s.stickers[&sticker.id].created_by, Writer::named("Ada"));
+        assert_eq!(s.stickers[&sticker.id].updated_by, Writer::named("Ada"));
     }
 
     #[test]
     fn create_with_existing_id_conflicts_with_that_sticker() {
         let mut s = BoardState::default();
         let id = Uuid::new_v4();
-        s.apply(&Op::CreateSticker(new_sticker(Some(id))), AT, &LIMITS)
+        s.apply(&Op::CreateSticker(new_sticker(Some(id))), AT, "Ada", &LIMITS)
             .unwrap();
         let err = s
-            .apply(&Op::CreateSticker(new_sticker(Some(id))), AT, &LIMITS)
+            .apply(&Op::CreateSticker(new_sticker(Some(id))), AT, "Ada", &LIMITS)
             .unwrap_err();
         match err {
             Error::Conflict {
@@ -543,7 +579,7 @@ mod tests {
         created(&mut s);
         created(&mut s);
         let err = s
-            .apply(&Op::CreateSticker(new_sticker(None)), AT, &LIMITS)
+            .apply(&Op::CreateSticker(new_sticker(None)), AT, "Ada", &LIMITS)
             .unwrap_err();
         assert_eq!(err.code(), "limit_exceeded");
 
@@ -551,30 +587,38 @@ mod tests {
         let mut bad = new_sticker(None);
         bad.color = "red".into();
         assert_eq!(
-            s.apply(&Op::CreateSticker(bad), AT, &LIMITS).unwrap_err().code(),
+            s.apply(&Op::CreateSticker(bad), AT, "Ada", &LIMITS)
+                .unwrap_err()
+                .code(),
             "bad_request"
         );
         let mut bad = new_sticker(None);
         bad.x = 2e7;
         assert_eq!(
-            s.apply(&Op::CreateSticker(bad), AT, &LIMITS).unwrap_err().code(),
+            s.apply(&Op::CreateSticker(bad), AT, "Ada", &LIMITS)
+                .unwrap_err()
+                .code(),
             "bad_request"
         );
         let mut bad = new_sticker(None);
         bad.w = 0.0;
         assert_eq!(
-            s.apply(&Op::CreateSticker(bad), AT, &LIMITS).unwrap_err().code(),
+            s.apply(&Op::CreateSticker(bad), AT, "Ada", &LIMITS)
+                .unwrap_err()
+                .code(),
             "bad_request"
         );
         let mut bad = new_sticker(None);
         bad.text = "ééééééééééé".into(); // 11 chars, 22 bytes
         assert_eq!(
-            s.apply(&Op::CreateSticker(bad), AT, &LIMITS).unwrap_err().code(),
+            s.apply(&Op::CreateSticker(bad), AT, "Ada", &LIMITS)
+                .unwrap_err()
+                .code(),
             "too_large"
         );
         let mut ok = new_sticker(None);
         ok.text = "éééééééééé".into(); // 10 chars: at the limit
-        assert!(s.apply(&Op::CreateSticker(ok), AT, &LIMITS).is_ok());
+        assert!(s.apply(&Op::CreateSticker(ok), AT, "Ada", &LIMITS).is_ok());
         assert_eq!(s.seq, 1);
     }
 
@@ -595,6 +639,7 @@ mod tests {
                     if_version: Some(1),
                 },
                 "later",
+                "Bob",
                 &LIMITS,
             )
             .unwrap();
@@ -603,6 +648,8 @@ mod tests {
         assert_eq!((st.x, st.y, st.version), (5.0, 2.0, 2));
         assert_eq!(st.color, "#ffffff");
         assert_eq!(st.updated_at, "later");
+        assert_eq!(st.created_by, Writer::named("Ada"), "the creator stays");
+        assert_eq!(st.updated_by, Writer::named("Bob"), "the last editor");
         let err = s
             .apply(
                 &Op::UpdateSticker {
@@ -611,6 +658,7 @@ mod tests {
                     if_version: Some(1),
                 },
                 AT,
+                "Ada",
                 &LIMITS,
             )
             .unwrap_err();
@@ -625,7 +673,10 @@ mod tests {
             patch: Patch::default(),
             if_version: None,
         };
-        assert_eq!(s.apply(&empty, AT, &LIMITS).unwrap_err().code(), "bad_request");
+        assert_eq!(
+            s.apply(&empty, AT, "Ada", &LIMITS).unwrap_err().code(),
+            "bad_request"
+        );
         let missing = Op::UpdateSticker {
             id: Uuid::new_v4(),
             patch: Patch {
@@ -634,37 +685,48 @@ mod tests {
             },
             if_version: None,
         };
-        assert_eq!(s.apply(&missing, AT, &LIMITS).unwrap_err().code(), "not_found");
+        assert_eq!(
+            s.apply(&missing, AT, "Ada", &LIMITS).unwrap_err().code(),
+            "not_found"
+        );
     }
 
     #[test]
     fn delete_rename_chat() {
         let mut s = BoardState::default();
         let id = created(&mut s);
-        s.apply(&Op::DeleteSticker(id), AT, &LIMITS).unwrap();
+        s.apply(&Op::DeleteSticker(id), AT, "Ada", &LIMITS).unwrap();
         assert!(s.stickers.is_empty());
         assert_eq!(
-            s.apply(&Op::DeleteSticker(id), AT, &LIMITS).unwrap_err().code(),
+            s.apply(&Op::DeleteSticker(id), AT, "Ada", &LIMITS)
+                .unwrap_err()
+                .code(),
             "not_found"
         );
-        let a = s.apply(&Op::Rename("  New  ".into()), AT, &LIMITS).unwrap();
+        let a = s
+            .apply(&Op::Rename("  New  ".into()), AT, "Ada", &LIMITS)
+            .unwrap();
         assert_eq!(a.change, Change::Title("New".into()));
         assert_eq!(s.title, "New");
         assert_eq!(
-            s.apply(&Op::Rename(" ".into()), AT, &LIMITS).unwrap_err().code(),
+            s.apply(&Op::Rename(" ".into()), AT, "Ada", &LIMITS)
+                .unwrap_err()
+                .code(),
             "bad_request"
         );
         assert_eq!(
-            s.apply(&Op::Rename("x".repeat(201)), AT, &LIMITS)
+            s.apply(&Op::Rename("x".repeat(201)), AT, "Ada", &LIMITS)
                 .unwrap_err()
                 .code(),
             "too_large"
         );
         assert_eq!(
-            s.apply(&Op::Chat(String::new()), AT, &LIMITS).unwrap_err().code(),
+            s.apply(&Op::Chat(String::new()), AT, "Ada", &LIMITS)
+                .unwrap_err()
+                .code(),
             "bad_request"
         );
-        let a = s.apply(&Op::Chat("hello".into()), AT, &LIMITS).unwrap();
+        let a = s.apply(&Op::Chat("hello".into()), AT, "Ada", &LIMITS).unwrap();
         assert_eq!(a.seq, 4);
         assert_eq!(a.change, Change::Nothing);
     }
@@ -688,9 +750,17 @@ mod tests {
             Op::DeleteSticker(id),
         ];
         let mut folded = BoardState::default();
-        for op in &ops {
-            let e = live.apply(op, AT, &LIMITS).unwrap();
-            fold(&mut folded, e.seq, AT, &e.body);
+        // who wrote what comes out of the log too
+        for (op, by) in ops.iter().zip(["Ada", "Bob", "Cy", "Ada", "Bob"]) {
+            let e = live.apply(op, AT, by, &LIMITS).unwrap();
+            fold(&mut folded, e.seq, AT, by, &e.body);
+            if e.seq == 2 {
+                let s = &folded.stickers[&id];
+                assert_eq!(
+                    (&s.created_by, &s.updated_by),
+                    (&Writer::named("Ada"), &Writer::named("Bob"))
+                );
+            }
         }
         assert_eq!(folded, live);
         assert_eq!(folded.seq, 5);
@@ -705,7 +775,7 @@ mod tests {
         let kept = Uuid::new_v4();
         let gone = Uuid::new_v4();
         for id in [kept, gone] {
-            past.apply(&Op::CreateSticker(new_sticker(Some(id))), AT, &LIMITS)
+            past.apply(&Op::CreateSticker(new_sticker(Some(id))), AT, "Ada", &LIMITS)
                 .unwrap();
         }
         let mut now = past.clone();
@@ -721,14 +791,15 @@ mod tests {
                 if_version: None,
             },
             AT,
+            "Ada",
             &LIMITS,
         )
         .unwrap();
-        now.apply(&Op::DeleteSticker(gone), AT, &LIMITS).unwrap();
+        now.apply(&Op::DeleteSticker(gone), AT, "Ada", &LIMITS).unwrap();
         let added = now
-            .apply(&Op::CreateSticker(new_sticker(None)), AT, &LIMITS)
+            .apply(&Op::CreateSticker(new_sticker(None)), AT, "Ada", &LIMITS)
             .unwrap();
-        now.apply(&Op::Rename("Now".into()), AT, &LIMITS).unwrap();
+        now.apply(&Op::Rename("Now".into()), AT, "Ada", &LIMITS).unwrap();
 
         let ops = ops_to_reach(&now, &past);
         assert!(
@@ -736,7 +807,7 @@ mod tests {
             "deletions first: {ops:?}"
         );
         for op in &ops {
-            now.apply(op, "later", &LIMITS).unwrap();
+            now.apply(op, "later", "Ada", &LIMITS).unwrap();
         }
         let content = |s: &BoardState| {
             let mut v: Vec<_> = s
@@ -765,6 +836,8 @@ mod tests {
             _ => unreachable!(),
         }));
         assert!(ops_to_reach(&past, &past).is_empty());
+        // kept changed, gone back, added removed; the title is no sticker
+        assert_eq!(stickers_changed(&ops), 3);
     }
 
     #[test]

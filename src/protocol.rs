@@ -83,6 +83,42 @@ pub struct Sticker {
     pub text: String,
     pub version: i64,
     pub updated_at: String,
+    /// *(extension)* Who created it, as the server recorded it from the
+    /// creating session (a client cannot set it). Absent in event bodies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<Writer>,
+    /// *(extension)* Who changed it last (its creator until someone else
+    /// does). Absent in event bodies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_by: Option<Writer>,
+}
+
+/// *(extension)* A sticker's author or last editor: the member's display
+/// name when the event was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Writer {
+    pub name: String,
+}
+
+impl Writer {
+    /// The writer named `name`.
+    pub fn named(name: &str) -> Option<Writer> {
+        Some(Writer {
+            name: name.to_owned(),
+        })
+    }
+}
+
+impl Sticker {
+    /// The sticker without who wrote it: how an event body carries it
+    /// (the event's `by` says who), and what imports compare.
+    pub fn without_writers(&self) -> Sticker {
+        Sticker {
+            created_by: None,
+            updated_by: None,
+            ..self.clone()
+        }
+    }
 }
 
 /// The fields of a sticker a client sets when it creates one.
@@ -293,6 +329,10 @@ pub enum ClientMessage {
     },
     #[serde(rename = "presence.set")]
     PresenceSet { state: Value },
+    /// *(extension)* The member's new display name, seen by the others at
+    /// once as `presence.updated` (not a leave and a join).
+    #[serde(rename = "presence.rename")]
+    PresenceRename { name: String },
     #[serde(rename = "signal")]
     Signal {
         to: String,
@@ -492,6 +532,17 @@ pub enum ServerMessage<'a> {
     CallJoined { session: &'a str },
     #[serde(rename = "call.left")]
     CallLeft { session: &'a str },
+    /// *(extension)* An admin brought the board back to how it was after
+    /// event `to_seq` (at `to_at`); the events that did it (up to `seq`)
+    /// came before this frame and changed `changed` stickers.
+    #[serde(rename = "board.restored")]
+    BoardRestored {
+        to_seq: i64,
+        to_at: &'a str,
+        seq: i64,
+        changed: usize,
+        by: &'a Author,
+    },
 }
 
 impl ServerMessage<'_> {

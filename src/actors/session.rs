@@ -353,6 +353,14 @@ impl Session {
                     state,
                 });
             }
+            Parsed::Other(ClientMessage::PresenceRename { name }) => {
+                let name = crate::board::validate_name(&name)?;
+                self.board.do_send(board::RenameMember {
+                    session,
+                    reference,
+                    name,
+                });
+            }
             Parsed::Other(ClientMessage::Signal { to, payload }) => {
                 crate::board::validate_signal_payload(&payload)?;
                 self.board.do_send(board::Signal {

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use super::schema::{admin_sessions, admins, board_bans, boards, events, op_ids, stickers};
 use super::DbConnection;
 use crate::error::{Error, Result};
-use crate::protocol::{Author, Event, EventBody, RawEvent, Sticker};
+use crate::protocol::{Author, Event, EventBody, RawEvent, Sticker, Writer};
 
 /// Rows per multi-row INSERT (SQLite allows 32766 bound parameters).
 pub(crate) const ROWS_PER_INSERT: usize = 500;
@@ -100,6 +100,9 @@ pub struct StickerRow {
     pub text: String,
     pub version: i64,
     pub updated_at: String,
+    /// The names of its creator and last editor; '' when not known.
+    pub created_by: String,
+    pub updated_by: String,
 }
 
 impl StickerRow {
@@ -117,6 +120,8 @@ impl StickerRow {
             text: s.text.clone(),
             version: s.version,
             updated_at: s.updated_at.clone(),
+            created_by: s.created_by.as_ref().map(|w| w.name.clone()).unwrap_or_default(),
+            updated_by: s.updated_by.as_ref().map(|w| w.name.clone()).unwrap_or_default(),
         }
     }
 
@@ -135,6 +140,12 @@ impl StickerRow {
             text: self.text,
             version: self.version,
             updated_at: self.updated_at,
+            created_by: (!self.created_by.is_empty()).then_some(Writer {
+                name: self.created_by,
+            }),
+            updated_by: (!self.updated_by.is_empty()).then_some(Writer {
+                name: self.updated_by,
+            }),
         })
     }
 }

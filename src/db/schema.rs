@@ -41,6 +41,8 @@ diesel::table! {
         text -> Text,
         version -> BigInt,
         updated_at -> Text,
+        created_by -> Text,
+        updated_by -> Text,
     }
 }
 

@@ -30,6 +30,8 @@ import { init as initRecent } from './board/recent.js';
 import { init as initNavigate } from './board/navigate.js';
 import { init as initFind } from './board/find.js';
 import { init as initMinimap } from './board/minimap.js';
+import { init as initRename } from './board/rename.js';
+import { init as initRestored } from './board/restored.js';
 
 /** @returns {Promise<string>} the member's display name, asked once per browser */
 function askName() {
@@ -63,7 +65,7 @@ async function main() {
   // order: what others call at init time comes first
   for (const init of [initNotify, initSession, initView, initRender, initSelection, initActions, initUndo, initEditor,
     initMenu, initPreview, initPointer, initKeyboard, initClipboard, initToolbar, initMembers, initChat, initExport, initStatus, initCall, initRecent,
-    initNavigate, initFind, initMinimap]) init(ctx);
+    initNavigate, initFind, initMinimap, initRename, initRestored]) init(ctx);
   conn.connect();
 }
 

@@ -12,7 +12,9 @@
 
 /**
  * @typedef {{id: string, x: number, y: number, w: number, h: number, z: number,
- *   color: string, text: string, version: number, updated_at: string}} Sticker
+ *   color: string, text: string, version: number, updated_at: string,
+ *   created_by?: {name: string}, updated_by?: {name: string}}} Sticker
+ *   (created_by, updated_by: who wrote it, as the server recorded it)
  * @typedef {{x?: number, y?: number, w?: number, h?: number, z?: number, color?: string, text?: string}} Patch
  * @typedef {{opId: string, kind: 'create', id: string, sticker: Sticker, ackSeq?: number}
  *   | {opId: string, kind: 'update', id: string, patch: Patch, ackSeq?: number}
@@ -113,12 +115,13 @@ export class Store extends EventTarget {
     const ids = new Set();
     switch (e.kind) {
       case 'sticker.created':
-        this.confirmed.set(e.sticker.id, { ...e.sticker });
+        // the event's `by` is who wrote it, as in the server's snapshot
+        this.confirmed.set(e.sticker.id, { ...e.sticker, created_by: { name: ev.by.name }, updated_by: { name: ev.by.name } });
         ids.add(e.sticker.id);
         break;
       case 'sticker.updated': {
         const s = this.confirmed.get(e.id);
-        if (s) Object.assign(s, e.patch, { version: e.version, updated_at: ev.at });
+        if (s) Object.assign(s, e.patch, { version: e.version, updated_at: ev.at, updated_by: { name: ev.by.name } });
         ids.add(e.id);
         break;
       }

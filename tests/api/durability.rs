@@ -100,7 +100,7 @@ async fn assert_state_is_fold_of_log(http: &awc::Client, addr: &str, b: &TestBoa
     );
     let mut folded = BoardState::default();
     for e in &events {
-        fold(&mut folded, e.seq, &e.at, &e.event);
+        fold(&mut folded, e.seq, &e.at, &e.by.name, &e.event);
     }
     let mut res = http
         .get(format!("http://{addr}/api/boards/{}?token={}", b.id, b.view))

@@ -5,6 +5,7 @@ mod helpers;
 
 mod admin;
 mod admin_audit;
+mod board_page;
 mod calls;
 mod contract;
 mod durability;

@@ -184,6 +184,9 @@ export async function kick(admin, server, board, name, keepOutMinutes = 0) {
 export async function rotate(admin, server, board, which) {
   await adminPost(admin, server, board, 'rotate', { which });
 }
+export async function restore(admin, server, board, seq) {
+  await adminPost(admin, server, board, 'restore', { seq: String(seq) });
+}
 export async function deleteBoard(admin, server, board) {
   await adminPost(admin, server, board, 'delete', { title: board.title });
 }

@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 use super::{now_rfc3339, Board, Pending};
 use crate::board::BoardState;
 use crate::error::{Error, Result};
-use crate::protocol::{Author, CloseCode, Op, Role, SessionId};
+use crate::protocol::{Author, CloseCode, Op, Role, ServerMessage, SessionId};
 
 /// A live session, as the admin pages show it.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -137,11 +137,15 @@ pub struct AdminOps {
     pub by: Author,
 }
 
-/// Makes the board equal `target` (a past state) with new forward events.
+/// Makes the board equal `target` (a past state) with new forward events;
+/// then tells every member (`board.restored`).
 #[derive(Message)]
 #[rtype(result = "Result<i64>")]
 pub struct Restore {
     pub target: BoardState,
+    /// The seq whose state `target` is, and that event's time.
+    pub to_seq: i64,
+    pub to_at: String,
     pub by: Author,
 }
 
@@ -157,7 +161,7 @@ impl Board {
             let n = ops.len();
             for (i, op) in ops.iter().enumerate() {
                 let at = now_rfc3339();
-                let applied = self.ahead.apply(op, &at, &limits)?;
+                let applied = self.ahead.apply(op, &at, &by.name, &limits)?;
                 let mut pending = Pending::new(applied, at, by.clone(), None, Vec::new());
                 if i + 1 == n {
                     pending.waiter = tx.take();
@@ -197,6 +201,21 @@ impl Handler<Restore> for Board {
             return Box::pin(actix::fut::ready(Err(e)));
         }
         let ops = crate::board::ops_to_reach(&self.ahead, &m.target);
-        self.admin_ops(ops, m.by)
+        let changed = crate::board::stickers_changed(&ops);
+        let (to_seq, to_at, by) = (m.to_seq, m.to_at, m.by.clone());
+        // after its events: a page shows the notice on the restored board
+        Box::pin(self.admin_ops(ops, m.by).map(move |res, act, ctx| {
+            if let Ok(seq) = res {
+                let notice = ServerMessage::BoardRestored {
+                    to_seq,
+                    to_at: &to_at,
+                    seq,
+                    changed,
+                    by: &by,
+                };
+                act.broadcast(&notice.to_frame(), None, ctx);
+            }
+            res
+        }))
     }
 }

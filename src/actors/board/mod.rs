@@ -30,6 +30,7 @@ mod commits;
 mod history;
 mod members;
 mod op_ids;
+mod rename;
 mod turn;
 
 use admission::Admissions;
@@ -41,6 +42,7 @@ use op_ids::OpIds;
 pub use admin::{AdminOps, Deleted, Kick, ListSessions, Restore, SessionInfo, TokenRotated};
 pub use admission::Admit;
 pub use members::SendQueue;
+pub use rename::RenameMember;
 
 /// Chat events a welcome carries.
 const WELCOME_CHAT: usize = 50;
@@ -127,6 +129,8 @@ pub struct Board {
     drained: Vec<oneshot::Sender<()>>,
     /// Places held for upgrades on their way to a join (`admission`).
     admissions: Admissions,
+    /// What the admin board page charts (members, commits).
+    meter: Arc<crate::state::BoardMeter>,
 }
 
 impl Board {
@@ -140,6 +144,7 @@ impl Board {
         let config = &shared.config;
         let history = History::new(config.recovery_max_events, WELCOME_CHAT);
         Board {
+            meter: shared.open_board(&id),
             id,
             persister,
             slot: CommitSlot::default(),
@@ -240,6 +245,7 @@ impl Board {
         if self.members.remove(session).is_none() {
             return;
         }
+        let members = self.members.len();
         let was_in_call = if let Some(i) = self.call.iter().position(|s| &**s == session) {
             self.call.remove(i);
             true
@@ -247,6 +253,7 @@ impl Board {
             false
         };
         self.last_activity = Instant::now();
+        self.meter.members(members);
         // a place is free: an admission waiting for one may be answered
         self.answer_admissions(ctx);
         if was_in_call {
@@ -301,7 +308,7 @@ impl Board {
             ));
         }
         let at = now_rfc3339();
-        let applied = self.ahead.apply(&m.op, &at, &self.shared.limits)?;
+        let applied = self.ahead.apply(&m.op, &at, &author.name, &self.shared.limits)?;
         if let Some(op_id) = m.op_id {
             self.op_ids.insert(op_id, applied.seq);
         }
@@ -357,6 +364,7 @@ impl Board {
             .metrics
             .op_commit_seconds
             .observe(p.accepted.elapsed().as_secs_f64());
+        self.meter.committed(p.accepted.elapsed());
         self.committed.commit(p.seq, &p.change);
         self.history.push(p.seq, frame.clone(), p.kind == EventBody::CHAT);
         for (session, reference) in &p.replies {
@@ -458,6 +466,7 @@ impl Actor for Board {
             slot: self.slot.clone(),
         });
         self.shared.metrics.boards.dec();
+        self.shared.close_board(&self.id);
     }
 }
 
@@ -574,6 +583,7 @@ impl Handler<Join> for Board {
         self.admissions.joined();
         self.members
             .insert(member, j.member_key, now_rfc3339(), j.reach, j.queue);
+        self.meter.members(self.members.len());
         // its reservation is a member now: that may decide the admissions
         // waiting for it
         self.answer_admissions(ctx);

@@ -164,6 +164,8 @@ mod tests {
             text: String::new(),
             version: 1,
             updated_at: String::new(),
+            created_by: String::new(),
+            updated_by: String::new(),
         }
     }
 

@@ -186,6 +186,9 @@ pub struct Forget {
     pub slot: CommitSlot,
 }
 
+/// The batches a transaction takes, by board.
+type Taken = Vec<(Arc<str>, Batch)>;
+
 /// Which boards the next transaction takes, and when it may start (the
 /// state machine of the module doc). `A` is how a board is answered.
 struct Schedule<A> {
@@ -259,7 +262,7 @@ impl<A> Schedule<A> {
 
     /// Starts a transaction: the batch of every takeable watched board
     /// whose slot holds rows (those boards are busy until `finished`).
-    fn start(&mut self, now: Instant) -> Option<(u64, Vec<(Arc<str>, Batch)>)> {
+    fn start(&mut self, now: Instant) -> Option<(u64, Taken)> {
         let mut taken = Vec::new();
         for id in &self.watched {
             let Some(entry) = self.boards.get_mut(id).filter(|e| !e.busy && !e.halted) else {
@@ -332,7 +335,7 @@ impl Persister {
     }
 
     /// Runs transaction `tx` on an executor and answers each board.
-    fn commit(&mut self, tx: u64, taken: Vec<(Arc<str>, Batch)>, ctx: &mut Context<Self>) {
+    fn commit(&mut self, tx: u64, taken: Taken, ctx: &mut Context<Self>) {
         let (ids, batches): (Vec<_>, Vec<_>) = taken.into_iter().unzip();
         let commit = self.executor.send(CommitBatches { batches });
         ctx.spawn(commit.into_actor(self).map(move |res, act, ctx| {

@@ -88,6 +88,8 @@ pub fn commit_batches(conn: &mut DbConnection, batches: &[Batch]) -> Result<()> 
                             stickers::text.eq(excluded(stickers::text)),
                             stickers::version.eq(excluded(stickers::version)),
                             stickers::updated_at.eq(excluded(stickers::updated_at)),
+                            stickers::created_by.eq(excluded(stickers::created_by)),
+                            stickers::updated_by.eq(excluded(stickers::updated_by)),
                         ))
                         .execute(c)?;
                 }
@@ -203,7 +205,7 @@ mod pg_bulk {
         boards: [Column<'a>; 3],
         events: [Column<'a>; 7],
         op_ids: [Column<'a>; 3],
-        stickers: [Column<'a>; 11],
+        stickers: [Column<'a>; 13],
     }
 
     impl QueryId for WriteRows<'_> {
@@ -231,14 +233,16 @@ mod pg_bulk {
             unnest(&self.op_ids, &mut out)?;
             out.push_sql(
                 "), new_stickers AS (INSERT INTO stickers \
-                 (board_id, id, x, y, w, h, z, color, text, version, updated_at) SELECT * FROM ",
+                 (board_id, id, x, y, w, h, z, color, text, version, updated_at, created_by, \
+                 updated_by) SELECT * FROM ",
             );
             unnest(&self.stickers, &mut out)?;
             out.push_sql(
                 " ON CONFLICT (board_id, id) DO UPDATE SET x = excluded.x, y = excluded.y, \
                  w = excluded.w, h = excluded.h, z = excluded.z, color = excluded.color, \
                  text = excluded.text, version = excluded.version, \
-                 updated_at = excluded.updated_at) \
+                 updated_at = excluded.updated_at, created_by = excluded.created_by, \
+                 updated_by = excluded.updated_by) \
                  SELECT id FROM touched",
             );
             Ok(())
@@ -293,6 +297,8 @@ mod pg_bulk {
                 Column::text(stickers, |r| &r.text),
                 Column::int(stickers, |r| r.version),
                 Column::text(stickers, |r| &r.updated_at),
+                Column::text(stickers, |r| &r.created_by),
+                Column::text(stickers, |r| &r.updated_by),
             ],
         };
         let found: Vec<Found> = query.load(c)?;

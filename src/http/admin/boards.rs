@@ -158,6 +158,8 @@ pub struct BoardPage {
     chat: Vec<Event>,
     /// Members kicked and kept out: name, until (RFC 3339), by, key hash.
     kept_out: Vec<(String, String, String, String)>,
+    /// The last hour of the board on this server, if it is open here.
+    charts: super::charts::Charts,
 }
 
 impl BoardPage {
@@ -202,6 +204,7 @@ pub async fn detail(
     q: web::Query<DetailQuery>,
     pool: web::Data<Pool>,
     registry: web::Data<Addr<Registry>>,
+    shared: web::Data<std::sync::Arc<crate::state::Shared>>,
 ) -> Result<BoardPage, Refusal> {
     let admin = signed_in(&session)?;
     let id = id.into_inner();
@@ -295,6 +298,7 @@ pub async fn detail(
         pages: found.pages,
         chat,
         kept_out,
+        charts: super::charts::of_board(&shared, &id),
     })
 }
 
@@ -570,16 +574,23 @@ pub async fn restore(
         return Err(Error::bad("seq must be >= 0").into());
     }
     let (db, board_id) = (pool.get_ref().clone(), id.to_string());
-    let (target, was) = crate::http::blocking(move || {
+    let (target, to_at, was) = crate::http::blocking(move || {
         let mut conn = checkout(&db)?;
         let row = queries::board_row(&mut conn, &board_id)?;
-        Ok((state_at(&mut conn, &row, upto)?, row.seq))
+        // when the board was as it is brought back to (its creation for 0)
+        let to_at = match queries::events_after(&mut conn, &board_id, upto - 1, 1)?.pop() {
+            Some(e) if upto > 0 => e.at,
+            _ => row.created_at.clone(),
+        };
+        Ok((state_at(&mut conn, &row, upto)?, to_at, row.seq))
     })
     .await?;
     let board = open_board(&registry, &id).await?;
     board
         .send(Restore {
             target,
+            to_seq: upto,
+            to_at,
             by: admin_author(&admin),
         })
         .await
@@ -601,7 +612,7 @@ pub(super) fn state_at(
         ..BoardState::default()
     };
     for e in &events {
-        fold(&mut state, e.seq, &e.at, &e.event);
+        fold(&mut state, e.seq, &e.at, &e.by.name, &e.event);
     }
     Ok(state)
 }
@@ -723,7 +734,9 @@ fn board_from_export(
     folded.sort_by_key(|s| s.id);
     let mut given = file.stickers;
     given.sort_by_key(|s| s.id);
-    if folded != given {
+    // who wrote what is the fold's (a file from before it was kept has none)
+    let content = |v: &[Sticker]| v.iter().map(Sticker::without_writers).collect::<Vec<_>>();
+    if content(&folded) != content(&given) {
         return Err(Error::bad("the stickers are not the fold of the events"));
     }
     if state.title != file.title {

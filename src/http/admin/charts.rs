@@ -30,46 +30,89 @@ pub struct Chart {
     pub points: String,
 }
 
-/// The charts, as a fragment of the overview (and alone, for refreshes).
+/// The charts, as a fragment of the overview or of a board's page (and
+/// alone, for refreshes).
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/charts.html")]
 pub struct Charts {
     pub charts: Vec<Chart>,
+    /// Where admin.js fetches the fragment again.
+    pub refresh: String,
+    /// Why there is nothing to chart, instead of the charts.
+    pub empty: Option<&'static str>,
 }
 
-/// The four charts of the server from its samples.
-pub fn charts(samples: &[Sample]) -> Charts {
+/// A line per 30 s of the hour of `samples`, each the value of a span.
+type Value<'a> = &'a dyn Fn(&Sample, &Sample) -> f64;
+
+fn lines(samples: &[Sample]) -> impl Fn(&'static str, &'static str, &'static str, Value) -> Chart + '_ {
     let buckets = bucketed(samples);
-    let line = |id, title, unit: &'static str, value: &dyn Fn(&Sample, &Sample) -> f64| {
+    move |id, title, unit, value| {
         let values: Vec<Option<f64>> = buckets
             .iter()
             .map(|b| b.map(|(first, last)| value(first, last)))
             .collect();
         chart(id, title, unit, &values)
+    }
+}
+
+/// Events per second between two samples.
+fn events_rate(f: &Sample, l: &Sample) -> f64 {
+    let dt = l.at.duration_since(f.at).as_secs_f64();
+    if dt > 0.0 {
+        (l.events_committed - f.events_committed) as f64 / dt
+    } else {
+        0.0
+    }
+}
+
+/// Mean commit latency between two samples, in ms.
+fn commit_ms(f: &Sample, l: &Sample) -> f64 {
+    let n = l.commits - f.commits;
+    if n > 0 {
+        (l.commit_seconds - f.commit_seconds) * 1000.0 / n as f64
+    } else {
+        0.0
+    }
+}
+
+/// A board's three charts from its meter's samples (`None`: the board is
+/// not open on this server, so nothing was sampled).
+pub fn board_charts(id: &str, samples: Option<&[Sample]>) -> Charts {
+    let refresh = format!("/admin/boards/{id}/charts");
+    let Some(samples) = samples else {
+        return Charts {
+            charts: Vec::new(),
+            refresh,
+            empty: Some("Not open on this server: a board is charted only while it is open here."),
+        };
     };
+    let line = lines(samples);
+    Charts {
+        charts: vec![
+            line("members", "Members connected", "", &|_, l| l.connections as f64),
+            line("events", "Events committed per second", "/s", &events_rate),
+            line("commit", "Mean time to commit an event", " ms", &commit_ms),
+        ],
+        refresh,
+        empty: None,
+    }
+}
+
+/// The four charts of the server from its samples.
+pub fn charts(samples: &[Sample]) -> Charts {
+    let line = lines(samples);
     Charts {
         charts: vec![
             line("connections", "Open connections", "", &|_, l| {
                 l.connections as f64
             }),
             line("boards", "Open boards", "", &|_, l| l.boards as f64),
-            line("events", "Events committed per second", "/s", &|f, l| {
-                let dt = l.at.duration_since(f.at).as_secs_f64();
-                if dt > 0.0 {
-                    (l.events_committed - f.events_committed) as f64 / dt
-                } else {
-                    0.0
-                }
-            }),
-            line("commit", "Mean commit latency", " ms", &|f, l| {
-                let n = l.commits - f.commits;
-                if n > 0 {
-                    (l.commit_seconds - f.commit_seconds) * 1000.0 / n as f64
-                } else {
-                    0.0
-                }
-            }),
+            line("events", "Events committed per second", "/s", &events_rate),
+            line("commit", "Mean commit latency", " ms", &commit_ms),
         ],
+        refresh: "/admin/charts".into(),
+        empty: None,
     }
 }
 
@@ -141,6 +184,23 @@ pub async fn fragment(session: Session, shared: web::Data<Arc<Shared>>) -> Resul
     Ok(charts(&shared.history()))
 }
 
+/// A board's charts now, from its meter if it is open here.
+pub fn of_board(shared: &Shared, id: &str) -> Charts {
+    let history = shared.board_meter(id).map(|m| m.history());
+    board_charts(id, history.as_deref())
+}
+
+/// `/admin/boards/{id}/charts`: a board's charts alone, for refreshes.
+#[get("/boards/{id}/charts")]
+pub async fn board_fragment(
+    session: Session,
+    id: web::Path<String>,
+    shared: web::Data<Arc<Shared>>,
+) -> Result<Charts, Refusal> {
+    signed_in(&session)?;
+    Ok(of_board(&shared, &id))
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::{Duration, Instant};
@@ -185,6 +245,22 @@ mod tests {
     fn charts_of_one(start: Instant) -> String {
         let charts = charts(&[sample(start, 0, 0, 0.0)]).charts;
         charts[0].points.clone()
+    }
+
+    #[test]
+    fn a_board_charts_its_members_events_and_commits_or_says_it_is_not_open() {
+        let start = Instant::now();
+        let samples: Vec<Sample> = (0..=60)
+            .map(|i| sample(start + Duration::from_secs(i), 10 * i, 10 * i, 0.004 * i as f64))
+            .collect();
+        let c = board_charts("b1", Some(&samples));
+        assert_eq!(c.refresh, "/admin/boards/b1/charts");
+        let ids: Vec<&str> = c.charts.iter().map(|c| c.id).collect();
+        assert_eq!(ids, ["members", "events", "commit"]);
+        assert_eq!(c.charts[1].now, "10/s");
+        assert_eq!(c.charts[2].now, "0.40 ms");
+        let closed = board_charts("b1", None);
+        assert!(closed.charts.is_empty() && closed.empty.is_some());
     }
 
     #[test]

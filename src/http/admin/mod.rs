@@ -384,6 +384,7 @@ pub fn scope(
         .service(logout)
         .service(overview)
         .service(charts::fragment)
+        .service(charts::board_fragment)
         .service(audit::page)
         .service(boards::list)
         .service(boards::detail)

@@ -1,7 +1,9 @@
 // @ts-check
 // Draws the stickers the store shows, as text (never HTML). One element per
 // sticker, updated in place; a sticker whose text does not fit is marked so
-// (a fade and a "more" sign) and its text scrolls.
+// (a fade and a "more" sign) and its text scrolls. Who wrote a sticker (as
+// the server recorded it) is its tooltip, and shows small under it while it
+// is hovered or selected.
 
 /** @param {import('./context.js').Ctx} ctx */
 export function init(ctx) {
@@ -37,7 +39,11 @@ export function init(ctx) {
       const handle = document.createElement('div');
       handle.className = 'resize';
       handle.setAttribute('aria-hidden', 'true');
-      el.append(text, badge, more, handle);
+      // the text's title says the same to a screen reader
+      const writer = document.createElement('span');
+      writer.className = 'writer';
+      writer.setAttribute('aria-hidden', 'true');
+      el.append(text, badge, more, handle, writer);
       world.append(el);
       els.set(id, el);
     }
@@ -53,8 +59,25 @@ export function init(ctx) {
     if (text.textContent !== s.text) text.textContent = s.text;
     if (s.text) text.removeAttribute('aria-label');
     else text.setAttribute('aria-label', 'Empty sticker');
+    const who = writers(s);
+    const writer = /** @type {HTMLElement} */ (el.querySelector('.writer'));
+    if (writer.textContent !== who.short) writer.textContent = who.short;
+    if (who.long) text.title = who.long;
+    else text.removeAttribute('title');
     later.add(el);
     if (later.size === 1) requestAnimationFrame(checkOverflow);
+  }
+
+  /**
+   * Who wrote a sticker, in words: short (under it) and long (its tooltip).
+   * @param {import('../store.js').Sticker} s
+   */
+  function writers(s) {
+    const made = s.created_by?.name;
+    const changed = s.updated_by?.name;
+    if (!made) return { short: changed ? `edited by ${changed}` : '', long: changed ? `Last changed by ${changed}` : '' };
+    if (!changed || changed === made) return { short: made, long: `Written by ${made}` };
+    return { short: `${made} · edited by ${changed}`, long: `Written by ${made}, last changed by ${changed}` };
   }
 
   /** @type {Set<HTMLElement>} stickers whose fit is measured at the next frame (reads after writes) */

@@ -1,0 +1,2 @@
+ALTER TABLE stickers DROP COLUMN updated_by;
+ALTER TABLE stickers DROP COLUMN created_by;
