@@ -94,7 +94,7 @@ impl Handler<CommitBatches> for DbExecutor {
         let started = Instant::now();
         let events: usize = m.batches.iter().map(|b| b.events.len()).sum();
         match sql::commit_batches(&mut conn, &m.batches) {
-            Ok(()) => {
+            Ok(gone) => {
                 let took = started.elapsed();
                 metrics.commit_seconds.observe(took.as_secs_f64());
                 if took >= SLOW_COMMIT_LOG {
@@ -105,7 +105,7 @@ impl Handler<CommitBatches> for DbExecutor {
                 }
                 metrics.commit_batch_events.observe(events as f64);
                 metrics.events_committed.inc_by(events as u64);
-                m.batches.iter().map(|b| Ok(b.last_seq)).collect()
+                m.batches.iter().map(|b| outcome(b, &gone)).collect()
             }
             Err(e) => {
                 metrics.commit_failures.inc();
@@ -120,9 +120,9 @@ impl Handler<CommitBatches> for DbExecutor {
                             Err(e.clone())
                         };
                         match alone {
-                            Ok(()) => {
+                            Ok(gone) => {
                                 metrics.events_committed.inc_by(b.events.len() as u64);
-                                Ok(b.last_seq)
+                                outcome(b, &gone)
                             }
                             Err(e) => sql::committed_before(&mut conn, b, e),
                         }
@@ -130,6 +130,16 @@ impl Handler<CommitBatches> for DbExecutor {
                     .collect()
             }
         }
+    }
+}
+
+/// A committed batch's answer: its last seq, unless its board was deleted
+/// meanwhile (then none of its rows were written).
+fn outcome(b: &Batch, gone: &[String]) -> Result<i64> {
+    if gone.contains(&b.board_id) {
+        Err(sql::board_deleted(&b.board_id))
+    } else {
+        Ok(b.last_seq)
     }
 }
 

@@ -29,100 +29,109 @@ impl<'a> Head<'a> {
     }
 }
 
-/// Commits several boards' batches in one transaction (the group commit):
-/// one INSERT of all their events, one of their op_ids, one upsert of the
-/// stickers they change, whatever boards are involved, and each board's
-/// seq and `updated_at` (on Postgres all four are one statement).
-pub fn commit_batches(conn: &mut DbConnection, batches: &[Batch]) -> Result<()> {
-    use diesel::upsert::excluded;
-    conn.transaction(|conn| {
-        // The logs have no foreign key (one check and row lock per inserted
-        // row); instead each board's row is updated first, once per
-        // transaction, which also locks it against a concurrent
-        // delete_board: a board it does not find was deleted.
-        let heads: Vec<Head> = batches.iter().filter_map(Head::of).collect();
-        let events: Vec<&EventRow> = batches.iter().flat_map(|b| &b.events).collect();
-        let op_ids: Vec<&OpIdRow> = batches.iter().flat_map(|b| &b.op_ids).collect();
-        let changes: Vec<_> = batches.iter().map(Batch::last_changes).collect();
-        let upserts: Vec<&StickerRow> = changes.iter().flat_map(|(u, _)| u.iter().copied()).collect();
-        match conn {
-            DbConnection::Postgres(c) => {
-                // One statement, one round trip; if a board is gone, the
-                // error rolls the transaction back.
-                let present = pg_bulk::write_rows(c, &heads, &events, &op_ids, &upserts)?;
-                let ids: Vec<&str> = heads.iter().map(|h| h.board_id).collect();
-                all_present(&ids, &present.into_iter().collect())?;
-            }
-            DbConnection::Sqlite(c) => {
-                for h in &heads {
-                    let n = diesel::update(boards::table.find(h.board_id))
-                        .set((boards::seq.eq(h.seq), boards::updated_at.eq(h.at)))
-                        .execute(c)?;
-                    if n == 0 {
-                        return Err(board_deleted(h.board_id));
-                    }
-                }
-                for chunk in events.chunks(ROWS_PER_INSERT) {
-                    diesel::insert_into(events::table)
-                        .values(chunk.to_vec())
-                        .execute(c)?;
-                }
-                for chunk in op_ids.chunks(ROWS_PER_INSERT) {
-                    diesel::insert_into(op_ids::table)
-                        .values(chunk.to_vec())
-                        .execute(c)?;
-                }
-                // SQLite takes an upsert one row at a time.
-                for row in upserts {
-                    diesel::insert_into(stickers::table)
-                        .values(row)
-                        .on_conflict((stickers::board_id, stickers::id))
-                        .do_update()
-                        .set((
-                            stickers::x.eq(excluded(stickers::x)),
-                            stickers::y.eq(excluded(stickers::y)),
-                            stickers::w.eq(excluded(stickers::w)),
-                            stickers::h.eq(excluded(stickers::h)),
-                            stickers::z.eq(excluded(stickers::z)),
-                            stickers::color.eq(excluded(stickers::color)),
-                            stickers::text.eq(excluded(stickers::text)),
-                            stickers::version.eq(excluded(stickers::version)),
-                            stickers::updated_at.eq(excluded(stickers::updated_at)),
-                            stickers::created_by.eq(excluded(stickers::created_by)),
-                            stickers::updated_by.eq(excluded(stickers::updated_by)),
-                        ))
-                        .execute(c)?;
-                }
-            }
-        }
-        for (b, (_, deletes)) in batches.iter().zip(&changes) {
-            for chunk in deletes.chunks(ROWS_PER_INSERT) {
-                diesel::delete(
-                    stickers::table
-                        .filter(stickers::board_id.eq(&b.board_id).and(stickers::id.eq_any(chunk))),
-                )
-                .execute(conn)?;
-            }
-            if let Some(title) = &b.title {
-                diesel::update(boards::table.find(&b.board_id))
-                    .set(boards::title.eq(title))
-                    .execute(conn)?;
-            }
-        }
-        Ok(())
-    })
-}
-
-/// `NotFound` for the first of the boards `ids` that is not in `present`.
-fn all_present(ids: &[&str], present: &std::collections::HashSet<String>) -> Result<()> {
-    match ids.iter().find(|id| !present.contains(**id)) {
-        Some(gone) => Err(board_deleted(gone)),
-        None => Ok(()),
+/// Commits several boards' batches at once (the group commit): one INSERT
+/// of all their events, one of their op_ids, one upsert of the stickers
+/// they change, whatever boards are involved, and each board's seq and
+/// `updated_at`. Answers the boards that were deleted meanwhile: none of
+/// their rows are written, the others' are.
+///
+/// On Postgres all four are one statement, and when no batch deletes a
+/// sticker or renames its board that statement is the whole transaction
+/// (one round trip, where BEGIN and COMMIT around it made three).
+pub fn commit_batches(conn: &mut DbConnection, batches: &[Batch]) -> Result<Vec<String>> {
+    let changes: Vec<_> = batches.iter().map(Batch::last_changes).collect();
+    let only_rows = batches.iter().all(|b| b.title.is_none()) && changes.iter().all(|(_, d)| d.is_empty());
+    match conn {
+        DbConnection::Postgres(c) if only_rows => Ok(pg_bulk::write_rows(c, batches, &changes)?),
+        _ => conn.transaction(|conn| write(conn, batches, &changes)),
     }
 }
 
-/// What a group commit naming a deleted board fails with.
-fn board_deleted(id: &str) -> Error {
+/// The group commit inside a transaction.
+fn write(conn: &mut DbConnection, batches: &[Batch], changes: &[Changes<'_>]) -> Result<Vec<String>> {
+    use diesel::upsert::excluded;
+    let gone = match conn {
+        DbConnection::Postgres(c) => pg_bulk::write_rows(c, batches, changes)?,
+        DbConnection::Sqlite(c) => {
+            // The logs have no foreign key (one check and row lock per
+            // inserted row); instead each board's row is updated first,
+            // once per transaction, which also locks it against a
+            // concurrent delete_board: a board it does not find was deleted.
+            let mut gone = Vec::new();
+            for h in batches.iter().filter_map(Head::of) {
+                let n = diesel::update(boards::table.find(h.board_id))
+                    .set((boards::seq.eq(h.seq), boards::updated_at.eq(h.at)))
+                    .execute(c)?;
+                if n == 0 {
+                    gone.push(h.board_id.to_owned());
+                }
+            }
+            let present = |b: &&Batch| !gone.contains(&b.board_id);
+            let events: Vec<&EventRow> = batches.iter().filter(present).flat_map(|b| &b.events).collect();
+            let op_ids: Vec<&OpIdRow> = batches.iter().filter(present).flat_map(|b| &b.op_ids).collect();
+            for chunk in events.chunks(ROWS_PER_INSERT) {
+                diesel::insert_into(events::table)
+                    .values(chunk.to_vec())
+                    .execute(c)?;
+            }
+            for chunk in op_ids.chunks(ROWS_PER_INSERT) {
+                diesel::insert_into(op_ids::table)
+                    .values(chunk.to_vec())
+                    .execute(c)?;
+            }
+            // SQLite takes an upsert one row at a time.
+            let upserts = batches
+                .iter()
+                .zip(changes)
+                .filter(|(b, _)| present(b))
+                .flat_map(|(_, (u, _))| u.iter().copied());
+            for row in upserts {
+                diesel::insert_into(stickers::table)
+                    .values(row)
+                    .on_conflict((stickers::board_id, stickers::id))
+                    .do_update()
+                    .set((
+                        stickers::x.eq(excluded(stickers::x)),
+                        stickers::y.eq(excluded(stickers::y)),
+                        stickers::w.eq(excluded(stickers::w)),
+                        stickers::h.eq(excluded(stickers::h)),
+                        stickers::z.eq(excluded(stickers::z)),
+                        stickers::color.eq(excluded(stickers::color)),
+                        stickers::text.eq(excluded(stickers::text)),
+                        stickers::version.eq(excluded(stickers::version)),
+                        stickers::updated_at.eq(excluded(stickers::updated_at)),
+                        stickers::created_by.eq(excluded(stickers::created_by)),
+                        stickers::updated_by.eq(excluded(stickers::updated_by)),
+                    ))
+                    .execute(c)?;
+            }
+            gone
+        }
+    };
+    for (b, (_, deletes)) in batches.iter().zip(changes) {
+        if gone.contains(&b.board_id) {
+            continue;
+        }
+        for chunk in deletes.chunks(ROWS_PER_INSERT) {
+            diesel::delete(
+                stickers::table.filter(stickers::board_id.eq(&b.board_id).and(stickers::id.eq_any(chunk))),
+            )
+            .execute(conn)?;
+        }
+        if let Some(title) = &b.title {
+            diesel::update(boards::table.find(&b.board_id))
+                .set(boards::title.eq(title))
+                .execute(conn)?;
+        }
+    }
+    Ok(gone)
+}
+
+/// A batch's stickers' last changes: rows to upsert, ids to delete.
+type Changes<'a> = (Vec<&'a StickerRow>, Vec<&'a str>);
+
+/// What a board's batch fails with when the board was deleted.
+pub(super) fn board_deleted(id: &str) -> Error {
     Error::NotFound(format!("board {id} was deleted"))
 }
 
@@ -139,7 +148,7 @@ mod pg_bulk {
     use diesel::sql_types::{Array, BigInt, Double, Text, Untyped};
     use diesel::{QueryResult, QueryableByName, RunQueryDsl};
 
-    use super::{EventRow, Head, OpIdRow, StickerRow};
+    use super::{Batch, Changes, EventRow, Head, OpIdRow, StickerRow};
 
     /// One column of rows, bound as one array parameter.
     enum Column<'a> {
@@ -194,10 +203,28 @@ mod pg_bulk {
         Ok(())
     }
 
+    /// The rows of `columns` (the first is the board id) whose board was
+    /// found: `SELECT r.* FROM unnest(...) AS r(c0, ...) WHERE r.c0 IN
+    /// (SELECT id FROM touched)`.
+    fn present_rows<'b>(columns: &'b [Column<'_>], out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("SELECT r.* FROM ");
+        unnest(columns, out)?;
+        out.push_sql(" AS r(");
+        for i in 0..columns.len() {
+            if i > 0 {
+                out.push_sql(", ");
+            }
+            out.push_sql(&format!("c{i}"));
+        }
+        out.push_sql(") WHERE r.c0 IN (SELECT id FROM touched)");
+        Ok(())
+    }
+
     /// The group commit's statement: sets each board's seq and
     /// `updated_at` (which locks its row against a concurrent delete),
-    /// inserts the events and op_ids and upserts the stickers, all in one
-    /// statement (one round trip); returns the boards that exist. Its text
+    /// inserts the events and op_ids and upserts the stickers of the
+    /// boards it found, all in one statement (one round trip); returns the
+    /// boards found. Its text
     /// does not depend on the rows (one array per column), so diesel
     /// prepares it once per connection and Postgres parses and plans it
     /// once.
@@ -226,17 +253,17 @@ mod pg_bulk {
             out.push_sql(
                 " AS h (id, seq, at) WHERE boards.id = h.id RETURNING boards.id), \
                  new_events AS (INSERT INTO events \
-                 (board_id, seq, kind, payload, author_session, author_name, at) SELECT * FROM ",
+                 (board_id, seq, kind, payload, author_session, author_name, at) ",
             );
-            unnest(&self.events, &mut out)?;
-            out.push_sql("), new_op_ids AS (INSERT INTO op_ids (board_id, seq, op_id) SELECT * FROM ");
-            unnest(&self.op_ids, &mut out)?;
+            present_rows(&self.events, &mut out)?;
+            out.push_sql("), new_op_ids AS (INSERT INTO op_ids (board_id, seq, op_id) ");
+            present_rows(&self.op_ids, &mut out)?;
             out.push_sql(
                 "), new_stickers AS (INSERT INTO stickers \
                  (board_id, id, x, y, w, h, z, color, text, version, updated_at, created_by, \
-                 updated_by) SELECT * FROM ",
+                 updated_by) ",
             );
-            unnest(&self.stickers, &mut out)?;
+            present_rows(&self.stickers, &mut out)?;
             out.push_sql(
                 " ON CONFLICT (board_id, id) DO UPDATE SET x = excluded.x, y = excluded.y, \
                  w = excluded.w, h = excluded.h, z = excluded.z, color = excluded.color, \
@@ -258,13 +285,18 @@ mod pg_bulk {
     /// Runs the group commit's statement (see `WriteRows`). Each sticker at
     /// most once (`Batch::last_changes`): ON
     /// CONFLICT cannot update one row twice in a statement.
+    /// Answers the boards not found (deleted): none of their rows were
+    /// written.
     pub fn write_rows(
         c: &mut PgConnection,
-        boards: &[Head],
-        events: &[&EventRow],
-        op_ids: &[&OpIdRow],
-        stickers: &[&StickerRow],
+        batches: &[Batch],
+        changes: &[Changes<'_>],
     ) -> QueryResult<Vec<String>> {
+        let boards: Vec<Head> = batches.iter().filter_map(Head::of).collect();
+        let events: Vec<&EventRow> = batches.iter().flat_map(|b| &b.events).collect();
+        let op_ids: Vec<&OpIdRow> = batches.iter().flat_map(|b| &b.op_ids).collect();
+        let stickers: Vec<&StickerRow> = changes.iter().flat_map(|(u, _)| u.iter().copied()).collect();
+        let (events, op_ids, stickers) = (&events[..], &op_ids[..], &stickers[..]);
         let query = WriteRows {
             boards: [
                 Column::Text(boards.iter().map(|h| h.board_id).collect()),
@@ -302,7 +334,11 @@ mod pg_bulk {
             ],
         };
         let found: Vec<Found> = query.load(c)?;
-        Ok(found.into_iter().map(|f| f.id).collect())
+        Ok(boards
+            .iter()
+            .filter(|h| !found.iter().any(|f| f.id == h.board_id))
+            .map(|h| h.board_id.to_owned())
+            .collect())
     }
 }
 
