@@ -17,7 +17,7 @@
 //!   (`Error::log`), not where it is built: a bug at `error`, an outage at
 //!   `warn`, what a client did wrong at `debug`.
 
-use crate::protocol::Sticker;
+use crate::domain::Sticker;
 
 /// The result type used across corkboard.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -7,6 +7,7 @@ pub mod board;
 pub mod cli;
 pub mod config;
 pub mod db;
+pub mod domain;
 pub mod error;
 pub mod http;
 pub mod metrics;
