@@ -18,6 +18,9 @@ pub struct Shared {
     /// What the metrics said, one sample a second over the last hour:
     /// the admin overview's charts and its events rate.
     samples: Mutex<VecDeque<Sample>>,
+    /// Scale-out: this node of a cluster (Postgres), set once at start;
+    /// unset on a single node (SQLite).
+    pub cluster: std::sync::OnceLock<crate::actors::lease::ClusterHandle>,
 }
 
 /// One reading of the metrics.
@@ -46,6 +49,7 @@ impl Shared {
             metrics: Metrics::new(),
             draining: AtomicBool::new(false),
             samples: Mutex::new(VecDeque::new()),
+            cluster: std::sync::OnceLock::new(),
         }
     }
 

@@ -37,6 +37,9 @@ pub struct LoadBoard {
     pub recent_events: i64,
     pub recent_chat: i64,
     pub recent_op_ids: i64,
+    /// Scale-out: take the board's lease first (the load then sees every
+    /// commit of the node that had it); see `crate::db::leases`.
+    pub claim: Option<crate::db::leases::Claim>,
 }
 
 impl Handler<LoadBoard> for DbExecutor {
@@ -44,6 +47,9 @@ impl Handler<LoadBoard> for DbExecutor {
 
     fn handle(&mut self, m: LoadBoard, _: &mut Self::Context) -> Self::Result {
         let mut conn = checkout(&self.pool)?;
+        if let Some(claim) = &m.claim {
+            return crate::db::leases::claim_and_load(&mut conn, claim, &m, &self.shared);
+        }
         queries::load_board(&mut conn, &m.id, m.recent_events, m.recent_chat, m.recent_op_ids)
     }
 }
@@ -114,8 +120,10 @@ impl Handler<CommitBatches> for DbExecutor {
 /// lost with the connection), the board row says how far; else the error.
 fn committed_before(conn: &mut crate::db::DbConnection, b: &BoardBatch, e: Error) -> Result<i64> {
     let first = b.events.first().map_or(b.last_seq, |ev| ev.seq);
-    match queries::board_seq(conn, &b.board_id) {
+    // scale-out: `batch_seq` is `Moved` when another node took the board
+    match queries::batch_seq(conn, b) {
         Ok(seq) if seq >= first => Ok(seq.min(b.last_seq)),
+        Err(moved @ Error::Moved(_)) => Err(moved),
         _ => Err(e),
     }
 }
@@ -198,6 +206,8 @@ pub struct Committed {
 #[rtype(result = "()")]
 pub struct Register {
     pub board: Arc<str>,
+    /// Scale-out: the epoch every batch of the board is committed under.
+    pub epoch: Option<i64>,
     pub slot: CommitSlot,
     pub answer_to: Recipient<Committed>,
 }
@@ -228,6 +238,7 @@ pub struct Forget {
 /// What the persister knows of one board.
 struct Entry {
     slot: CommitSlot,
+    epoch: Option<i64>,
     answer_to: Recipient<Committed>,
     /// A batch of this board is in a running transaction: the next one
     /// waits for it (a board's events commit in seq order).
@@ -321,7 +332,9 @@ impl Persister {
                 continue; // no longer watched
             };
             entry.busy = true;
-            batches.push(rows.into_batch(&id));
+            let mut batch = rows.into_batch(&id);
+            batch.epoch = entry.epoch; // scale-out: the commit is fenced by it
+            batches.push(batch);
             self.ready.insert(id.clone());
             ids.push(id);
         }
@@ -360,6 +373,7 @@ impl Handler<Register> for Persister {
     fn handle(&mut self, m: Register, _: &mut Context<Self>) {
         let entry = Entry {
             slot: m.slot,
+            epoch: m.epoch,
             answer_to: m.answer_to,
             busy: false,
             halted: false,

@@ -125,7 +125,11 @@ impl Handler<DrainAll> for Registry {
 
     fn handle(&mut self, _: DrainAll, _: &mut Context<Self>) -> Self::Result {
         let deadline = Instant::now() + DRAIN_DEADLINE;
-        let drains: Vec<_> = self.boards.values().map(|b| b.send(Drain { deadline })).collect();
+        let drains: Vec<_> = self
+            .boards
+            .values()
+            .map(|b| b.send(Drain { deadline, code: 1001 }))
+            .collect();
         Box::pin(async move {
             let all = futures_util::future::join_all(drains);
             if actix::clock::timeout(DRAIN_TIMEOUT, all).await.is_err() {

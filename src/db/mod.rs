@@ -3,6 +3,7 @@
 //! Reached only from the actors' persister and the HTTP handlers, always
 //! off the async threads.
 
+pub mod leases;
 pub mod queries;
 pub mod schema;
 

@@ -152,6 +152,10 @@ pub struct OpIdRow {
 #[derive(Debug, Clone, Default)]
 pub struct BoardBatch {
     pub board_id: String,
+    /// Scale-out: the board's epoch as its node took it. The commit writes
+    /// nothing unless the board's row still has it (`Error::Moved`);
+    /// `None` on a single node.
+    pub epoch: Option<i64>,
     /// The seq of the last event: the board's seq after the commit.
     pub last_seq: i64,
     /// The new title, when the batch renames the board.
@@ -167,6 +171,8 @@ pub struct BoardBatch {
 /// What a group commit writes into a board's row.
 struct Head<'a> {
     board_id: &'a str,
+    /// The epoch the row must have (-1: any).
+    epoch: i64,
     seq: i64,
     /// The time of the board's last event.
     at: &'a str,
@@ -177,6 +183,7 @@ impl BoardBatch {
     fn head(&self) -> Option<Head<'_>> {
         self.events.last().map(|e| Head {
             board_id: &self.board_id,
+            epoch: self.epoch.unwrap_or(-1),
             seq: e.seq,
             at: &e.at,
         })
@@ -258,6 +265,9 @@ pub struct LoadedBoard {
     pub chat: Vec<Event>,
     /// op_ids of the most recent ops, with their seqs.
     pub op_ids: Vec<(String, i64)>,
+    /// Scale-out: the epoch this node took the board with (None: single
+    /// node).
+    pub epoch: Option<i64>,
 }
 
 /// Inserts a new board.
@@ -365,6 +375,7 @@ pub fn load_board(
             recent,
             chat,
             op_ids,
+            epoch: None,
         }))
     })
 }
@@ -378,6 +389,25 @@ pub fn board_seq(conn: &mut DbConnection, id: &str) -> Result<i64> {
         .first::<i64>(conn)
         .optional()?
         .unwrap_or(0))
+}
+
+/// After a failed commit of `batch`: the board's committed seq, to tell
+/// whether an earlier attempt landed. `Moved` when the board's epoch is no
+/// longer the batch's: then another node may have written those seqs, and
+/// none of them is this node's to acknowledge.
+pub fn batch_seq(conn: &mut DbConnection, batch: &BoardBatch) -> Result<i64> {
+    let row = boards::table
+        .find(&batch.board_id)
+        .select((boards::seq, boards::epoch))
+        .first::<(i64, i64)>(conn)
+        .optional()?;
+    match (row, batch.epoch) {
+        (Some((_, now)), Some(ours)) if now != ours => Err(Error::Moved(format!(
+            "board {} was taken by another node (epoch {now}); reconnect",
+            batch.board_id
+        ))),
+        (row, _) => Ok(row.map_or(0, |(seq, _)| seq)),
+    }
 }
 
 /// Commits several boards' batches in one transaction (the group commit):
@@ -395,21 +425,27 @@ pub fn commit_batches(conn: &mut DbConnection, batches: &[BoardBatch]) -> Result
         let events: Vec<&EventRow> = batches.iter().flat_map(|b| &b.events).collect();
         let op_ids: Vec<&OpIdRow> = batches.iter().flat_map(|b| &b.op_ids).collect();
         let upserts: Vec<&StickerRow> = batches.iter().flat_map(|b| &b.upserts).collect();
-        match conn {
+        let missing = match conn {
             DbConnection::Postgres(c) => {
-                // One statement, one round trip; if a board is gone, the
-                // error rolls the transaction back.
+                // One statement, one round trip; if a board is gone (or
+                // fenced), the error rolls the transaction back.
                 let present = pg_bulk::write_rows(c, &heads, &events, &op_ids, &upserts)?;
                 let ids: Vec<&str> = heads.iter().map(|h| h.board_id).collect();
-                all_present(&ids, &present.into_iter().collect())?;
+                first_missing(&ids, &present.into_iter().collect())
             }
-            DbConnection::Sqlite(c) => {
+            DbConnection::Sqlite(c) => 'sqlite: {
                 for h in &heads {
-                    let n = diesel::update(boards::table.find(h.board_id))
-                        .set((boards::seq.eq(h.seq), boards::updated_at.eq(h.at)))
-                        .execute(c)?;
+                    let n = diesel::update(
+                        boards::table.find(h.board_id).filter(
+                            boards::epoch
+                                .eq(h.epoch)
+                                .or((h.epoch < 0).into_sql::<diesel::sql_types::Bool>()),
+                        ),
+                    )
+                    .set((boards::seq.eq(h.seq), boards::updated_at.eq(h.at)))
+                    .execute(c)?;
                     if n == 0 {
-                        return Err(board_deleted(h.board_id));
+                        break 'sqlite Some(h.board_id.to_owned());
                     }
                 }
                 for chunk in events.chunks(ROWS_PER_INSERT) {
@@ -441,7 +477,11 @@ pub fn commit_batches(conn: &mut DbConnection, batches: &[BoardBatch]) -> Result
                         ))
                         .execute(c)?;
                 }
+                None
             }
+        };
+        if let Some(id) = missing {
+            return Err(deleted_or_fenced(conn, &id));
         }
         for b in batches {
             for chunk in b.deletes.chunks(ROWS_PER_INSERT) {
@@ -461,11 +501,28 @@ pub fn commit_batches(conn: &mut DbConnection, batches: &[BoardBatch]) -> Result
     })
 }
 
-/// `NotFound` for the first of the boards `ids` that is not in `present`.
-fn all_present(ids: &[&str], present: &std::collections::HashSet<String>) -> Result<()> {
-    match ids.iter().find(|id| !present.contains(**id)) {
-        Some(gone) => Err(board_deleted(gone)),
-        None => Ok(()),
+/// The first of the boards `ids` that is not in `present`.
+fn first_missing(ids: &[&str], present: &std::collections::HashSet<String>) -> Option<String> {
+    ids.iter()
+        .find(|id| !present.contains(**id))
+        .map(|id| (*id).to_owned())
+}
+
+/// Why a group commit did not update a board's row: `NotFound` if it was
+/// deleted, `Moved` if another node took it (the row's epoch changed).
+/// The transaction is then rolled back: nothing of it is written.
+fn deleted_or_fenced(conn: &mut DbConnection, id: &str) -> Error {
+    match boards::table
+        .find(id)
+        .select(boards::epoch)
+        .first::<i64>(conn)
+        .optional()
+    {
+        Ok(Some(epoch)) => Error::Moved(format!(
+            "board {id} was taken by another node (epoch {epoch}); reconnect"
+        )),
+        Ok(None) => board_deleted(id),
+        Err(e) => e.into(),
     }
 }
 
@@ -550,7 +607,7 @@ mod pg_bulk {
     /// prepares it once per connection and Postgres parses and plans it
     /// once.
     struct WriteRows<'a> {
-        boards: [Column<'a>; 3],
+        boards: [Column<'a>; 4],
         events: [Column<'a>; 7],
         op_ids: [Column<'a>; 3],
         stickers: [Column<'a>; 11],
@@ -572,7 +629,8 @@ mod pg_bulk {
             out.push_sql("WITH touched AS (UPDATE boards SET seq = h.seq, updated_at = h.at FROM ");
             unnest(&self.boards, &mut out)?;
             out.push_sql(
-                " AS h (id, seq, at) WHERE boards.id = h.id RETURNING boards.id), \
+                " AS h (id, seq, at, epoch) WHERE boards.id = h.id \
+                 AND (h.epoch < 0 OR boards.epoch = h.epoch) RETURNING boards.id), \
                  new_events AS (INSERT INTO events \
                  (board_id, seq, kind, payload, author_session, author_name, at) SELECT * FROM ",
             );
@@ -616,6 +674,7 @@ mod pg_bulk {
                 Column::Text(boards.iter().map(|h| h.board_id).collect()),
                 Column::Int(boards.iter().map(|h| h.seq).collect()),
                 Column::Text(boards.iter().map(|h| h.at).collect()),
+                Column::Int(boards.iter().map(|h| h.epoch).collect()),
             ],
             events: [
                 Column::text(events, |r| &r.board_id),

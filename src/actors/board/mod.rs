@@ -30,12 +30,14 @@ use crate::state::Shared;
 
 mod admin;
 mod admission;
+mod lease;
 mod outbox;
 
 use admission::Admissions;
 
 pub use admin::{AdminOps, Deleted, Kick, ListSessions, Restore, SessionInfo, TokenRotated};
 pub use admission::Admit;
+pub use lease::{HandOver, LeaseLost, CLOSE_MOVED};
 
 /// Chat events a welcome carries.
 const WELCOME_CHAT: usize = 50;
@@ -185,6 +187,8 @@ pub struct Board {
     registry: Addr<Registry>,
     phase: Phase,
     last_activity: Instant,
+    /// Scale-out: the epoch this node took the board with (`lease`).
+    epoch: Option<i64>,
 }
 
 impl Board {
@@ -203,6 +207,7 @@ impl Board {
             registry,
             phase: Phase::Loading,
             last_activity: Instant::now(),
+            epoch: None,
         }
     }
 
@@ -236,6 +241,7 @@ impl Board {
                     }
                 }
                 log::info!("board {} loaded at seq {}", self.id, state.seq);
+                self.epoch = b.epoch; // scale-out
                 let seq = state.seq;
                 self.phase = Phase::Ready(Box::new(Live {
                     joined_at: HashMap::new(),
@@ -262,10 +268,12 @@ impl Board {
                 }));
                 self.persister.do_send(Register {
                     board: self.id.clone(),
+                    epoch: self.epoch,
                     slot: self.slot.clone(),
                     answer_to: ctx.address().recipient(),
                 });
                 ctx.run_interval(IDLE_CHECK, |act, ctx| act.stop_if_idle(ctx));
+                self.hold(ctx); // scale-out
             }
             Ok(None) => self.gone(Error::NotFound("no such board".into()), ctx),
             Err(e) => self.gone(e, ctx),
@@ -548,6 +556,7 @@ impl Actor for Board {
             recent_events: config.recovery_max_events as i64,
             recent_chat: WELCOME_CHAT as i64,
             recent_op_ids: OP_ID_WINDOW as i64,
+            claim: self.claim(), // scale-out
         });
         // `wait`: no message is handled before the board is loaded.
         ctx.wait(load.into_actor(self).map(|res, act, ctx| {
@@ -561,6 +570,7 @@ impl Actor for Board {
             board: self.id.clone(),
             slot: self.slot.clone(),
         });
+        self.unhold(); // scale-out
         self.shared.metrics.boards.dec();
     }
 }
@@ -968,6 +978,12 @@ impl Handler<Committed> for Board {
                     self.publish(p, ctx);
                 }
             }
+            Err(e @ Error::Moved(_)) => {
+                // scale-out: another node took the board
+                self.shared.metrics.fenced_commits.inc();
+                self.fenced(e, ctx);
+                return;
+            }
             Err(e) if e.is_transient() => {
                 let delay = live.retry_delay;
                 if delay == RETRY_FIRST {
@@ -1016,6 +1032,9 @@ pub struct Drain {
     /// database: those were never acknowledged, and the exit must not wait
     /// for an outage to end.
     pub deadline: Instant,
+    /// What the sockets are closed with: 1001 (shutdown), or 4005 when
+    /// the board is handed over to another node.
+    pub code: u16,
 }
 
 impl Handler<Drain> for Board {
@@ -1040,7 +1059,8 @@ impl Handler<Drain> for Board {
         self.answer_admissions(ctx);
         let left = m.deadline.saturating_duration_since(Instant::now());
         let flushed = async move { matches!(actix::clock::timeout(left, rx).await, Ok(Ok(()))) };
-        Box::pin(flushed.into_actor(self).map(|flushed, act, ctx| {
+        let close_code = m.code;
+        Box::pin(flushed.into_actor(self).map(move |flushed, act, ctx| {
             act.deliver(None, ctx);
             let id = act.id.clone();
             if let Ok(live) = act.live() {
@@ -1050,10 +1070,14 @@ impl Handler<Drain> for Board {
                         live.pending.len()
                     );
                 }
+                let (code, reason) = match close_code {
+                    1001 => (1001, "server shutting down"),
+                    code => (code, "the board moved to another node; reconnect"),
+                };
                 for slot in live.members.values() {
                     slot.addr.do_send(CloseSession {
-                        code: 1001,
-                        reason: "server shutting down".into(),
+                        code,
+                        reason: reason.into(),
                     });
                 }
                 live.members.clear();
