@@ -20,6 +20,10 @@ use crate::error::Error;
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
+/// The Postgres advisory lock the migrations run under (any constant the
+/// app uses for nothing else).
+const MIGRATION_LOCK: i64 = 0x636f_726b_626f_6172; // "corkboar"
+
 /// How long a checkout waits for a connection before the caller sees
 /// `unavailable` (and the board retries).
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -115,7 +119,16 @@ pub fn connect(url: &str, pool_size: u32) -> Result<(Backend, Pool), String> {
         .open()
         .map_err(|e| format!("cannot open the database: {e}"))?;
     let migrated = match &mut conn {
-        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+        DbConnection::Postgres(c) => {
+            // Scale-out: the nodes of a cluster start together on one
+            // database; one migrates at a time (the others then find
+            // nothing pending). The lock goes with the connection.
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .map_err(|e| format!("cannot lock the migrations: {e}"))?;
+            let done = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+            let _ = c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+            done
+        }
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
     }
     .map_err(|e| format!("migrations failed: {e}"))?;

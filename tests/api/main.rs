@@ -6,6 +6,7 @@ mod helpers;
 mod admin;
 mod admin_audit;
 mod calls;
+mod cluster;
 mod contract;
 mod durability;
 mod frames;

@@ -1,0 +1,758 @@
+//! Scale-out (docs/SCALE-OUT.md): three real server processes on one
+//! Postgres, behind the real HAProxy running deploy/haproxy.cfg, with
+//! members on several boards sending durable ops through the balancer
+//! while a node is killed, frozen past its lease, taken out of the
+//! balancer, or restarted. Each time: every acknowledged op is in the log
+//! exactly once with the seq it was acknowledged with, the seqs have no
+//! gap, and every member ends on the state the log folds to.
+
+use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use corkboard::board::{fold, BoardState};
+use corkboard::db::{self, queries};
+use corkboard::protocol::{Event, Sticker};
+use diesel::{Connection, RunQueryDsl};
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
+use uuid::Uuid;
+
+use crate::helpers::*;
+
+/// The lease settings of the test nodes: a failover takes about the TTL.
+const LEASE_TTL_MS: u64 = 2000;
+const LEASE_RENEW_MS: u64 = 500;
+/// A member that has had an op unacknowledged this long on an open
+/// socket takes the socket for dead and reconnects (what a page's
+/// heartbeat would find out).
+const ACK_TIMEOUT: Duration = Duration::from_secs(4);
+/// How long a test waits for the cluster to settle.
+const SETTLE: Duration = Duration::from_secs(30);
+
+/// The cluster tests run one at a time: each runs five processes.
+fn one_at_a_time() -> &'static tokio::sync::Mutex<()> {
+    static LOCK: std::sync::OnceLock<tokio::sync::Mutex<()>> = std::sync::OnceLock::new();
+    LOCK.get_or_init(|| tokio::sync::Mutex::new(()))
+}
+
+/// A node: the server binary with an id and a port of its own.
+struct Node {
+    id: String,
+    port: u16,
+    child: Option<Child>,
+}
+
+/// Three nodes and the balancer.
+pub struct Cluster {
+    dir: PathBuf,
+    db: String,
+    nodes: Vec<Node>,
+    lb: Option<Child>,
+    lb_port: u16,
+    socket: PathBuf,
+}
+
+impl Cluster {
+    /// Starts `n` nodes on a fresh database and HAProxy in front of them,
+    /// with the shipped config (its ports and socket replaced).
+    pub async fn start(n: usize) -> Cluster {
+        let haproxy = Command::new("haproxy").arg("-v").output();
+        assert!(
+            haproxy.is_ok_and(|o| o.status.success()),
+            "haproxy is not installed: scripts/test.sh installs it (apt-get install haproxy)"
+        );
+        let dir = std::env::temp_dir().join(format!("corkboard-cluster-{}", Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("a temp dir");
+        let db = fresh_database(Backend::Postgres);
+        let nodes = (1..=n)
+            .map(|i| Node {
+                id: format!("n{i}"),
+                port: free_port(),
+                child: None,
+            })
+            .collect();
+        let mut cluster = Cluster {
+            socket: dir.join("haproxy.sock"),
+            dir,
+            db,
+            nodes,
+            lb: None,
+            lb_port: free_port(),
+        };
+        // the first node migrates the database; the others start together
+        cluster.spawn_node(0);
+        cluster.wait_healthy(0).await;
+        for i in 1..n {
+            cluster.spawn_node(i);
+        }
+        for i in 1..n {
+            cluster.wait_healthy(i).await;
+        }
+        cluster.start_balancer();
+        for i in 0..n {
+            cluster.wait_balancer(i, "UP").await;
+        }
+        cluster
+    }
+
+    fn spawn_node(&mut self, i: usize) {
+        let node = &self.nodes[i];
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join(format!("{}.log", node.id)))
+            .expect("a log file");
+        let child = Command::new(env!("CARGO_BIN_EXE_corkboard"))
+            .arg("serve")
+            .env("CORKBOARD_BIND", format!("127.0.0.1:{}", node.port))
+            .env("CORKBOARD_NODE_ID", &node.id)
+            .env("DATABASE_URL", &self.db)
+            .env("CORKBOARD_LEASE_TTL_MS", LEASE_TTL_MS.to_string())
+            .env("CORKBOARD_LEASE_RENEW_MS", LEASE_RENEW_MS.to_string())
+            .env("CORKBOARD_RATE_PER_S", "10000")
+            .env("CORKBOARD_RATE_BURST", "10000")
+            .env("CORKBOARD_WORKERS", "2")
+            .env("RUST_LOG", "info,actix_server=warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start a node");
+        self.nodes[i].child = Some(child);
+    }
+
+    async fn wait_healthy(&self, i: usize) {
+        let http = awc::Client::default();
+        let url = format!("http://127.0.0.1:{}/healthz", self.nodes[i].port);
+        let deadline = Instant::now() + SETTLE;
+        loop {
+            if let Ok(res) = http.get(&url).send().await {
+                if res.status().is_success() {
+                    return;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "node {} did not start",
+                self.nodes[i].id
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn start_balancer(&mut self) {
+        let mut config = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/haproxy.cfg"))
+            .expect("deploy/haproxy.cfg");
+        config = config
+            .replace("127.0.0.1:8080", &format!("127.0.0.1:{}", self.lb_port))
+            .replace("/tmp/corkboard-haproxy.sock", &self.socket.display().to_string());
+        for (i, node) in self.nodes.iter().enumerate() {
+            config = config.replace(
+                &format!("127.0.0.1:808{}", i + 1),
+                &format!("127.0.0.1:{}", node.port),
+            );
+        }
+        let path = self.dir.join("haproxy.cfg");
+        std::fs::write(&path, config).expect("write the balancer's config");
+        let log = std::fs::File::create(self.dir.join("haproxy.log")).expect("a log file");
+        let child = Command::new("haproxy")
+            .arg("-f")
+            .arg(&path)
+            .arg("-db")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start haproxy");
+        self.lb = Some(child);
+    }
+
+    /// The balancer's address.
+    pub fn lb(&self) -> String {
+        format!("127.0.0.1:{}", self.lb_port)
+    }
+
+    /// A command to the balancer's runtime API; its answer.
+    fn balancer(&self, command: &str) -> String {
+        let mut answer = String::new();
+        if let Ok(mut s) = std::os::unix::net::UnixStream::connect(&self.socket) {
+            let _ = s.write_all(format!("{command}\n").as_bytes());
+            let _ = s.read_to_string(&mut answer);
+        }
+        answer
+    }
+
+    /// Waits until the balancer sees node `i` in `status` (UP, DOWN, MAINT).
+    async fn wait_balancer(&self, i: usize, status: &str) {
+        let name = format!("nodes,{},", self.nodes[i].id);
+        let deadline = Instant::now() + SETTLE;
+        loop {
+            let stat = self.balancer("show stat");
+            // the 18th CSV field is the status
+            let now = stat
+                .lines()
+                .find(|l| l.starts_with(&name))
+                .and_then(|l| l.split(',').nth(17).map(str::to_owned));
+            if now.as_deref().is_some_and(|s| s.starts_with(status)) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the balancer sees {} as {now:?}, not {status}",
+                self.nodes[i].id
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn signal(&self, i: usize, signal: &str) {
+        let pid = self.nodes[i].child.as_ref().expect("running").id().to_string();
+        let ok = Command::new("kill")
+            .args([&format!("-{signal}"), &pid])
+            .status()
+            .expect("kill");
+        assert!(ok.success(), "kill -{signal} {pid}");
+    }
+
+    /// kill -9 node `i`.
+    fn kill(&mut self, i: usize) {
+        if let Some(mut child) = self.nodes[i].child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGTERM node `i` and wait for it to exit (within 10 s, status 0).
+    async fn terminate(&mut self, i: usize) {
+        self.signal(i, "TERM");
+        let mut child = self.nodes[i].child.take().expect("running");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                assert!(status.success(), "node {} exited with {status}", self.nodes[i].id);
+                return;
+            }
+            assert!(Instant::now() < deadline, "no exit within 10 s of SIGTERM");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The node holding a board's lease and its epoch.
+    fn owner(&self, board: &str) -> Option<(String, i64)> {
+        #[derive(diesel::QueryableByName)]
+        struct Lease {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            node_id: String,
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            epoch: i64,
+        }
+        let mut conn = diesel::PgConnection::establish(&self.db).expect("connect");
+        let rows: Vec<Lease> =
+            diesel::sql_query("SELECT node_id, epoch FROM board_leases WHERE board_id = $1 AND epoch > 0")
+                .bind::<diesel::sql_types::Text, _>(board)
+                .load(&mut conn)
+                .expect("leases");
+        rows.into_iter().next().map(|l| (l.node_id, l.epoch))
+    }
+
+    fn index_of(&self, node: &str) -> usize {
+        self.nodes
+            .iter()
+            .position(|n| n.id == node)
+            .expect("a node of the cluster")
+    }
+
+    /// Waits until a board is owned (by a node other than `not`) with an
+    /// epoch above `above`.
+    async fn wait_owner(&self, board: &str, not: Option<&str>, above: i64) -> (String, i64) {
+        let deadline = Instant::now() + SETTLE;
+        loop {
+            if let Some((node, epoch)) = self.owner(board) {
+                if epoch > above && not != Some(node.as_str()) {
+                    return (node, epoch);
+                }
+            }
+            assert!(Instant::now() < deadline, "board {board} found no new owner");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// A metric of node `i`.
+    async fn metric(&self, i: usize, name: &str) -> f64 {
+        let http = awc::Client::default();
+        let mut res = http
+            .get(format!("http://127.0.0.1:{}/metrics", self.nodes[i].port))
+            .send()
+            .await
+            .expect("metrics");
+        let body = res.body().await.expect("body");
+        String::from_utf8_lossy(&body)
+            .lines()
+            .find_map(|l| l.strip_prefix(name).and_then(|v| v.strip_prefix(' ')))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no metric {name}"))
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for node in &mut self.nodes {
+            if let Some(mut child) = node.child.take() {
+                let _ = Command::new("kill")
+                    .args(["-CONT", &child.id().to_string()])
+                    .status();
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+        if let Some(mut lb) = self.lb.take() {
+            let _ = lb.kill();
+            let _ = lb.wait();
+        }
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        } else {
+            eprintln!("cluster logs kept in {}", self.dir.display());
+        }
+    }
+}
+
+/// Where the members are in a test: sending, finishing, done.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Phase {
+    Sending,
+    Finishing,
+    Done,
+}
+
+/// A welcome a member got: when, and whether it resumed from `since`.
+#[derive(Debug, Clone, Copy)]
+struct Welcomed {
+    at: Instant,
+    recovered: bool,
+    since: bool,
+}
+
+/// A member of a board, as a page behaves: it reconnects through the
+/// balancer (with `since`) whenever its socket ends, resends every op not
+/// yet acknowledged with its op_id, and folds the events it gets.
+struct Member {
+    name: String,
+    board: TestBoard,
+    lb: String,
+    state: BoardState,
+    /// Ops sent and not acknowledged, in order: op_id and message.
+    unacked: Vec<(Uuid, Value)>,
+    acked: HashMap<Uuid, i64>,
+    refs: HashMap<i64, Uuid>,
+    next_ref: i64,
+    sent: usize,
+    own: Vec<Uuid>,
+    welcomes: Vec<Welcomed>,
+    closes: Vec<Option<u16>>,
+    errors: Vec<String>,
+    /// Shared with the test: the member's seq and whether it has nothing
+    /// unacknowledged.
+    seen: Rc<Cell<(i64, bool)>>,
+}
+
+impl Member {
+    fn new(lb: &str, board: &TestBoard, name: &str) -> Self {
+        Member {
+            name: name.to_owned(),
+            board: board.clone(),
+            lb: lb.to_owned(),
+            state: BoardState::default(),
+            unacked: Vec::new(),
+            acked: HashMap::new(),
+            refs: HashMap::new(),
+            next_ref: 0,
+            sent: 0,
+            own: Vec::new(),
+            welcomes: Vec::new(),
+            closes: Vec::new(),
+            errors: Vec::new(),
+            seen: Rc::new(Cell::new((0, true))),
+        }
+    }
+
+    /// The next op: a new sticker, a move of one of its own, or a chat.
+    fn next_op(&mut self) -> (Uuid, Value) {
+        let k = self.sent;
+        self.sent += 1;
+        let op_id = Uuid::new_v4();
+        let msg = match (k % 3, self.own.last()) {
+            (1, Some(id)) => json!({ "type": "sticker.update", "id": id, "patch": { "x": k, "y": k } }),
+            (2, _) => json!({ "type": "chat.send", "text": format!("{} {k}", self.name) }),
+            _ => {
+                let id = Uuid::new_v4();
+                self.own.push(id);
+                json!({ "type": "sticker.create", "sticker": { "id": id, "x": k, "y": 0, "w": 100,
+                        "h": 80, "color": "#ffcc00", "text": format!("{} {k}", self.name) } })
+            }
+        };
+        (op_id, msg)
+    }
+
+    async fn send(&mut self, ws: &mut Socket, op_id: Uuid, msg: &Value) -> bool {
+        let mut msg = msg.clone();
+        self.next_ref += 1;
+        msg["ref"] = json!(self.next_ref);
+        msg["op_id"] = json!(op_id);
+        self.refs.insert(self.next_ref, op_id);
+        ws.send(Message::text(msg.to_string())).await.is_ok()
+    }
+
+    fn publish(&self) {
+        self.seen.set((self.state.seq, self.unacked.is_empty()));
+    }
+
+    /// One frame from the server.
+    fn handle(&mut self, frame: &Value, since: Option<i64>) {
+        match frame["type"].as_str() {
+            Some("welcome") => {
+                let recovered = frame["recovered"] == true;
+                let seq = frame["seq"].as_i64().unwrap_or(-1);
+                self.welcomes.push(Welcomed {
+                    at: Instant::now(),
+                    recovered,
+                    since: since.is_some(),
+                });
+                if recovered {
+                    if seq < self.state.seq {
+                        self.errors.push(format!(
+                            "welcome at seq {seq} behind what was seen ({})",
+                            self.state.seq
+                        ));
+                    }
+                } else {
+                    let stickers: Vec<Sticker> =
+                        serde_json::from_value(frame["stickers"].clone()).unwrap_or_default();
+                    self.state = BoardState {
+                        title: frame["board"]["title"].as_str().unwrap_or_default().to_owned(),
+                        seq,
+                        stickers: stickers.into_iter().map(|s| (s.id, s)).collect(),
+                    };
+                }
+            }
+            Some("event") => match serde_json::from_value::<Event>(frame.clone()) {
+                Ok(e) if e.seq == self.state.seq + 1 => fold(&mut self.state, e.seq, &e.at, &e.event),
+                Ok(e) => self.errors.push(format!(
+                    "event {} after {}: a gap or a repeat",
+                    e.seq, self.state.seq
+                )),
+                Err(err) => self.errors.push(format!("bad event {frame}: {err}")),
+            },
+            Some("reply") => {
+                let Some(op_id) = frame["ref"].as_i64().and_then(|r| self.refs.remove(&r)) else {
+                    return;
+                };
+                if frame["ok"] == true {
+                    let seq = frame["seq"].as_i64().unwrap_or(-1);
+                    if let Some(before) = self.acked.insert(op_id, seq) {
+                        if before != seq {
+                            self.errors
+                                .push(format!("op {op_id} acknowledged as {before} and as {seq}"));
+                        }
+                    }
+                    self.unacked.retain(|(id, _)| *id != op_id);
+                } else if frame["error"]["code"] != "unavailable" {
+                    self.errors.push(format!("op refused: {frame}"));
+                }
+                // unavailable: it stays unacknowledged and is sent again
+                // on the next connection
+            }
+            _ => {}
+        }
+        self.publish();
+    }
+
+    /// Runs until the phase is `Done` and nothing is unacknowledged.
+    async fn run(mut self, phase: Rc<Cell<Phase>>, every: Duration) -> Member {
+        loop {
+            if phase.get() == Phase::Done && self.unacked.is_empty() {
+                return self;
+            }
+            let since = (self.state.seq > 0 || !self.welcomes.is_empty()).then_some(self.state.seq);
+            let url = format!(
+                "ws://{}/ws/boards/{}?token={}&name={}{}",
+                self.lb,
+                self.board.id,
+                self.board.edit,
+                self.name,
+                since.map(|s| format!("&since={s}")).unwrap_or_default()
+            );
+            let Ok(Ok((mut ws, _))) =
+                tokio::time::timeout(Duration::from_secs(3), tokio_tungstenite::connect_async(&url)).await
+            else {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            };
+            // everything not yet acknowledged goes again, in order
+            let resend = self.unacked.clone();
+            let mut ok = true;
+            for (op_id, msg) in &resend {
+                ok = ok && self.send(&mut ws, *op_id, msg).await;
+            }
+            let mut tick = tokio::time::interval(every);
+            let mut progress = Instant::now();
+            let mut acked = self.acked.len();
+            while ok {
+                tokio::select! {
+                    _ = tick.tick() => {
+                        if phase.get() == Phase::Sending {
+                            let (op_id, msg) = self.next_op();
+                            self.unacked.push((op_id, msg.clone()));
+                            self.publish();
+                            if !self.send(&mut ws, op_id, &msg).await {
+                                break;
+                            }
+                        }
+                        if self.acked.len() != acked || self.unacked.is_empty() {
+                            (acked, progress) = (self.acked.len(), Instant::now());
+                        }
+                        if progress.elapsed() > ACK_TIMEOUT {
+                            break; // a socket to a node that does not answer
+                        }
+                        if phase.get() == Phase::Done && self.unacked.is_empty() {
+                            let _ = ws.close(None).await;
+                            return self;
+                        }
+                    }
+                    frame = ws.next() => match frame {
+                        Some(Ok(Message::Text(t))) => match serde_json::from_str::<Value>(t.as_str()) {
+                            Ok(v) => self.handle(&v, since),
+                            Err(e) => self.errors.push(format!("not JSON: {e}")),
+                        },
+                        Some(Ok(Message::Close(f))) => {
+                            self.closes.push(f.map(|f| u16::from(f.code)));
+                            break;
+                        }
+                        Some(Ok(_)) => {}
+                        Some(Err(_)) | None => {
+                            self.closes.push(None);
+                            break;
+                        }
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Members on boards, running.
+struct Load {
+    phase: Rc<Cell<Phase>>,
+    seen: Vec<(String, Rc<Cell<(i64, bool)>>)>,
+    tasks: Vec<tokio::task::JoinHandle<Member>>,
+}
+
+impl Load {
+    /// `per_board` members on each board, each sending an op every `every`.
+    fn start(lb: &str, boards: &[TestBoard], per_board: usize, every: Duration) -> Load {
+        let phase = Rc::new(Cell::new(Phase::Sending));
+        let mut seen = Vec::new();
+        let mut tasks = Vec::new();
+        for (b, board) in boards.iter().enumerate() {
+            for m in 0..per_board {
+                let member = Member::new(lb, board, &format!("b{b}m{m}"));
+                seen.push((board.id.clone(), member.seen.clone()));
+                tasks.push(tokio::task::spawn_local(member.run(phase.clone(), every)));
+            }
+        }
+        Load { phase, seen, tasks }
+    }
+
+    /// Stops sending, waits until every op is acknowledged and every member
+    /// has seen its board's last event, and returns the members.
+    async fn finish(self, cluster: &Cluster) -> Vec<Member> {
+        self.phase.set(Phase::Finishing);
+        let (_, pool) = db::connect(&cluster.db, 2).expect("connect");
+        let deadline = Instant::now() + SETTLE;
+        loop {
+            let mut conn = db::checkout(&pool).expect("conn");
+            let settled = self.seen.iter().all(|(board, seen)| {
+                let (seq, all_acked) = seen.get();
+                all_acked && queries::board_seq(&mut conn, board).is_ok_and(|s| s == seq)
+            });
+            if settled {
+                break;
+            }
+            let state: Vec<_> = self.seen.iter().map(|(_, s)| s.get()).collect();
+            assert!(Instant::now() < deadline, "the members did not settle: {state:?}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        self.phase.set(Phase::Done);
+        let mut members = Vec::new();
+        for t in self.tasks {
+            members.push(t.await.expect("a member"));
+        }
+        members
+    }
+}
+
+/// The checks of every scenario, per board.
+fn verify(cluster: &Cluster, boards: &[TestBoard], members: &[Member]) {
+    let (_, pool) = db::connect(&cluster.db, 2).expect("connect");
+    let mut conn = db::checkout(&pool).expect("conn");
+    for board in boards {
+        let events = queries::events_after(&mut conn, &board.id, 0, 1_000_000).expect("events");
+        let seqs: Vec<i64> = events.iter().map(|e| e.seq).collect();
+        assert_eq!(
+            seqs,
+            (1..=events.len() as i64).collect::<Vec<_>>(),
+            "board {}: seqs without gap or repeat",
+            board.id
+        );
+        let mut folded = BoardState::default();
+        for e in &events {
+            fold(&mut folded, e.seq, &e.at, &e.event);
+        }
+        // every op is applied once: each sticker created once, each chat once
+        let mut created = HashSet::new();
+        let mut chats = HashSet::new();
+        for e in &events {
+            let ok = match &e.event {
+                corkboard::protocol::EventBody::StickerCreated { sticker } => created.insert(sticker.id),
+                corkboard::protocol::EventBody::Chat { text, .. } => chats.insert(text.clone()),
+                _ => true,
+            };
+            assert!(ok, "board {}: an op applied twice: {:?}", board.id, e.event);
+        }
+        // every acknowledged op is in the log with the seq it was
+        // acknowledged with, and every op_id is there once
+        let op_ids = op_ids_of(&mut conn, &board.id);
+        assert_eq!(op_ids.len(), events.len(), "an op_id per event");
+        let mut by_op: HashMap<String, i64> = HashMap::new();
+        for (op, seq) in op_ids {
+            assert!(
+                by_op.insert(op.clone(), seq).is_none(),
+                "op_id {op} applied twice"
+            );
+        }
+        let on_board: Vec<&Member> = members.iter().filter(|m| m.board.id == board.id).collect();
+        let mut acked = 0;
+        for m in &on_board {
+            assert!(m.errors.is_empty(), "member {}: {:?}", m.name, m.errors);
+            for (op, seq) in &m.acked {
+                assert_eq!(
+                    by_op.get(&op.to_string()),
+                    Some(seq),
+                    "op {op} acknowledged to {} as seq {seq}",
+                    m.name
+                );
+                acked += 1;
+            }
+            assert_eq!(m.state.seq, folded.seq, "member {} saw every event", m.name);
+            let mut mine: Vec<&Sticker> = m.state.stickers.values().collect();
+            let mut log: Vec<&Sticker> = folded.stickers.values().collect();
+            mine.sort_by_key(|s| s.id);
+            log.sort_by_key(|s| s.id);
+            assert_eq!(mine, log, "member {} ends on the state of the log", m.name);
+        }
+        assert_eq!(
+            acked,
+            events.len(),
+            "board {}: every event was acknowledged",
+            board.id
+        );
+    }
+}
+
+fn op_ids_of(conn: &mut db::DbConnection, board: &str) -> Vec<(String, i64)> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        op_id: String,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        seq: i64,
+    }
+    let db::DbConnection::Postgres(c) = conn else {
+        panic!("Postgres")
+    };
+    diesel::sql_query("SELECT op_id, seq FROM op_ids WHERE board_id = $1")
+        .bind::<diesel::sql_types::Text, _>(board)
+        .load::<Row>(c)
+        .expect("op_ids")
+        .into_iter()
+        .map(|r| (r.op_id, r.seq))
+        .collect()
+}
+
+/// Boards created through the balancer, each opened (its lease taken) by
+/// a first member.
+async fn boards(cluster: &Cluster, n: usize) -> Vec<TestBoard> {
+    let http = awc::Client::builder().timeout(WAIT).finish();
+    let mut out = Vec::new();
+    for i in 0..n {
+        out.push(create_board(&http, &cluster.lb(), &format!("board {i}")).await);
+    }
+    out
+}
+
+/// Waits until every board has an owner; the owners.
+async fn owners(cluster: &Cluster, boards: &[TestBoard]) -> Vec<(String, i64)> {
+    let mut out = Vec::new();
+    for b in boards {
+        out.push(cluster.wait_owner(&b.id, None, 0).await);
+    }
+    out
+}
+
+/// (a) kill -9 of the node that owns a busy board: its boards' leases
+/// expire, the next joins (routed to survivors) take them with epoch + 1,
+/// and the members resume with `since` (`recovered: true`).
+#[actix_web::test]
+async fn cluster_kill_9_of_an_owner_fails_over() {
+    let _one = one_at_a_time().lock().await;
+    let mut cluster = Cluster::start(3).await;
+    let boards = boards(&cluster, 3).await;
+    let load = Load::start(&cluster.lb(), &boards, 3, Duration::from_millis(30));
+    let before = owners(&cluster, &boards).await;
+    eprintln!("owners: {before:?}");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (victim, epoch) = before[0].clone();
+    let killed_at = Instant::now();
+    cluster.kill(cluster.index_of(&victim));
+    let (survivor, new_epoch) = cluster.wait_owner(&boards[0].id, Some(&victim), epoch).await;
+    assert!(new_epoch > epoch && survivor != victim);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let members = load.finish(&cluster).await;
+    verify(&cluster, &boards, &members);
+    // every member of the victim's boards resumed, with `since`
+    let affected: Vec<&Member> = members
+        .iter()
+        .filter(|m| {
+            before
+                .iter()
+                .zip(&boards)
+                .any(|((n, _), b)| *n == victim && b.id == m.board.id)
+        })
+        .collect();
+    let mut failover = Duration::ZERO;
+    for m in &affected {
+        let w = m
+            .welcomes
+            .iter()
+            .find(|w| w.at > killed_at)
+            .unwrap_or_else(|| panic!("member {} did not resume", m.name));
+        assert!(
+            w.since && w.recovered,
+            "member {} resumed with since: {w:?}",
+            m.name
+        );
+        failover = failover.max(w.at - killed_at);
+    }
+    eprintln!(
+        "failover: kill -9 to every member of {} board(s) resumed: {failover:?}",
+        affected.len() / 3
+    );
+    assert!(failover < Duration::from_millis(LEASE_TTL_MS) + Duration::from_secs(5));
+}
