@@ -404,7 +404,13 @@ impl Member {
         msg["ref"] = json!(self.next_ref);
         msg["op_id"] = json!(op_id);
         self.refs.insert(self.next_ref, op_id);
-        ws.send(Message::text(msg.to_string())).await.is_ok()
+        // a socket to a frozen node fills up: a send that does not finish
+        // in time counts as a dead socket
+        let send = ws.send(Message::text(msg.to_string()));
+        matches!(
+            tokio::time::timeout(Duration::from_secs(1), send).await,
+            Ok(Ok(()))
+        )
     }
 
     fn publish(&self) {
@@ -568,6 +574,14 @@ impl Load {
             }
         }
         Load { phase, seen, tasks }
+    }
+
+    /// One more member on a board, joining now.
+    fn add(&mut self, lb: &str, board: &TestBoard, name: &str, every: Duration) {
+        let member = Member::new(lb, board, name);
+        self.seen.push((board.id.clone(), member.seen.clone()));
+        let task = tokio::task::spawn_local(member.run(self.phase.clone(), every));
+        self.tasks.push(task);
     }
 
     /// Stops sending, waits until every op is acknowledged and every member
@@ -755,4 +769,167 @@ async fn cluster_kill_9_of_an_owner_fails_over() {
         affected.len() / 3
     );
     assert!(failover < Duration::from_millis(LEASE_TTL_MS) + Duration::from_secs(5));
+}
+
+/// (b) Split brain: the owner of a busy board is frozen (SIGSTOP) past its
+/// lease, another node takes the board and accepts ops, then the old owner
+/// resumes (SIGCONT) with an op of its own member still to commit: its
+/// commit is refused, its member is closed with 4005 without an ack, and
+/// the op, sent again through the balancer, is applied once. One history.
+#[actix_web::test]
+async fn cluster_split_brain_old_owner_is_fenced() {
+    let _one = one_at_a_time().lock().await;
+    let cluster = Cluster::start(3).await;
+    let boards = boards(&cluster, 3).await;
+    let mut load = Load::start(&cluster.lb(), &boards, 3, Duration::from_millis(30));
+    let before = owners(&cluster, &boards).await;
+    let (victim, epoch) = before[0].clone();
+    let v = cluster.index_of(&victim);
+    // a member connected to the owner itself, not through the balancer
+    let direct = format!(
+        "ws://127.0.0.1:{}/ws/boards/{}?token={}&name=direct",
+        cluster.nodes[v].port, boards[0].id, boards[0].edit
+    );
+    let mut c = Client::connect(&direct).await.expect("upgrade");
+    assert_eq!(c.recv().await["type"], "welcome");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    cluster.signal(v, "STOP");
+    let op_id = Uuid::new_v4();
+    let mut op = create_msg("from the frozen node");
+    op["op_id"] = json!(op_id);
+    op["ref"] = json!(1);
+    c.send(op.clone()).await;
+    let (taker, new_epoch) = cluster.wait_owner(&boards[0].id, Some(&victim), epoch).await;
+    // the new owner accepts ops while the old one is frozen
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(cluster.owner(&boards[0].id), Some((taker.clone(), new_epoch)));
+    cluster.signal(v, "CONT");
+
+    // the frozen node's member: closed with 4005, its op not acknowledged
+    let code = loop {
+        match tokio::time::timeout(WAIT, c.ws.next())
+            .await
+            .expect("closed in time")
+        {
+            Some(Ok(Message::Close(f))) => break f.map(|f| u16::from(f.code)),
+            Some(Ok(Message::Text(t))) => {
+                let v: Value = serde_json::from_str(t.as_str()).expect("JSON");
+                assert!(
+                    v["type"] != "reply" || v["ok"] != true,
+                    "acknowledged by a fenced node: {v}"
+                );
+            }
+            Some(Ok(_)) => {}
+            other => panic!("no close frame: {other:?}"),
+        }
+    };
+    assert_eq!(code, Some(4005));
+    let lost = cluster.metric(v, "corkboard_leases_lost_total").await;
+    let fenced = cluster.metric(v, "corkboard_fenced_commits_total").await;
+    assert!(lost + fenced >= 1.0, "lost {lost}, fenced {fenced}");
+    // sent again through the balancer with its op_id: applied once
+    let url = format!(
+        "ws://{}/ws/boards/{}?token={}&name=direct",
+        cluster.lb(),
+        boards[0].id,
+        boards[0].edit
+    );
+    let deadline = Instant::now() + SETTLE;
+    let reply = loop {
+        if let Ok(mut c) = Client::connect(&url).await {
+            if c.recv().await["type"] == "welcome" {
+                c.send(op.clone()).await;
+                if let Ok(r) = tokio::time::timeout(Duration::from_secs(3), c.recv_type("reply")).await {
+                    if r["ok"] == true {
+                        break r;
+                    }
+                }
+            }
+        }
+        assert!(Instant::now() < deadline, "the op was never acknowledged");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let seq = reply["seq"].as_i64().expect("seq");
+    // more load (the balancer sends the board to the old owner again once
+    // it is back: the board moves once more), then the checks
+    load.add(&cluster.lb(), &boards[0], "late", Duration::from_millis(30));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut members = load.finish(&cluster).await;
+    // the resent op's ack counts with the other acks of board 0
+    if let Some(late) = members.iter_mut().find(|m| m.name == "late") {
+        late.acked.insert(op_id, seq);
+    }
+    let (_, pool) = db::connect(&cluster.db, 2).expect("connect");
+    let ops = op_ids_of(&mut db::checkout(&pool).expect("conn"), &boards[0].id);
+    assert_eq!(
+        ops.iter()
+            .filter(|(op, _)| *op == op_id.to_string())
+            .map(|(_, s)| *s)
+            .collect::<Vec<_>>(),
+        vec![seq],
+        "the frozen node's op is in the log once, as acknowledged"
+    );
+    verify(&cluster, &boards, &members);
+}
+/// (c) A node taken out of the balancer under load (its sockets cut), and
+/// put back: its boards move to the node the balancer now picks, then
+/// back, each time with a new epoch and one writer at a time.
+#[actix_web::test]
+async fn cluster_balancer_change_moves_boards_and_back() {
+    let _one = one_at_a_time().lock().await;
+    let cluster = Cluster::start(3).await;
+    let boards = boards(&cluster, 3).await;
+    let mut load = Load::start(&cluster.lb(), &boards, 3, Duration::from_millis(30));
+    let before = owners(&cluster, &boards).await;
+    let (node, epoch) = before[0].clone();
+    let i = cluster.index_of(&node);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    cluster.balancer(&format!("set server nodes/{node} state maint"));
+    cluster.balancer(&format!("shutdown sessions server nodes/{node}"));
+    let (other, moved) = cluster.wait_owner(&boards[0].id, Some(&node), epoch).await;
+    eprintln!("board 0 moved from {node} (epoch {epoch}) to {other} (epoch {moved})");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    cluster.balancer(&format!("set server nodes/{node} state ready"));
+    cluster.wait_balancer(i, "UP").await;
+    // a new member's join goes to the node again, which asks for the board
+    load.add(&cluster.lb(), &boards[0], "newcomer", Duration::from_millis(30));
+    let deadline = Instant::now() + SETTLE;
+    let back = loop {
+        match cluster.owner(&boards[0].id) {
+            Some((n, e)) if n == node && e > moved => break e,
+            _ => {}
+        }
+        assert!(Instant::now() < deadline, "board 0 did not move back to {node}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    eprintln!("board 0 back on {node} (epoch {back})");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let members = load.finish(&cluster).await;
+    verify(&cluster, &boards, &members);
+    assert!(cluster.metric(i, "corkboard_leases_taken_total").await >= 2.0);
+}
+
+/// (d) A rolling restart under load: each node in turn gets SIGTERM
+/// (commits what it admitted, closes with 1001, lets its leases go,
+/// exits 0) and starts again before the next.
+#[actix_web::test]
+async fn cluster_rolling_restart_loses_nothing() {
+    let _one = one_at_a_time().lock().await;
+    let mut cluster = Cluster::start(3).await;
+    let boards = boards(&cluster, 4).await;
+    let load = Load::start(&cluster.lb(), &boards, 2, Duration::from_millis(30));
+    owners(&cluster, &boards).await;
+    for i in 0..3 {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        cluster.terminate(i).await;
+        cluster.spawn_node(i);
+        cluster.wait_healthy(i).await;
+        cluster.wait_balancer(i, "UP").await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let members = load.finish(&cluster).await;
+    verify(&cluster, &boards, &members);
 }
