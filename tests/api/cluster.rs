@@ -357,8 +357,12 @@ struct Member {
     errors: Vec<String>,
     /// Shared with the test: the member's seq and whether it has nothing
     /// unacknowledged.
-    seen: Rc<Cell<(i64, bool)>>,
+    seen: Seen,
 }
+
+/// A member's seq and whether it has nothing unacknowledged, as the test
+/// watches it.
+type Seen = Rc<Cell<(i64, bool)>>;
 
 impl Member {
     fn new(lb: &str, board: &TestBoard, name: &str) -> Self {
@@ -504,10 +508,13 @@ impl Member {
             for (op_id, msg) in &resend {
                 ok = ok && self.send(&mut ws, *op_id, msg).await;
             }
+            if !ok {
+                continue;
+            }
             let mut tick = tokio::time::interval(every);
             let mut progress = Instant::now();
             let mut acked = self.acked.len();
-            while ok {
+            loop {
                 tokio::select! {
                     _ = tick.tick() => {
                         if phase.get() == Phase::Sending {
@@ -556,7 +563,7 @@ type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStre
 /// Members on boards, running.
 struct Load {
     phase: Rc<Cell<Phase>>,
-    seen: Vec<(String, Rc<Cell<(i64, bool)>>)>,
+    seen: Vec<(String, Seen)>,
     tasks: Vec<tokio::task::JoinHandle<Member>>,
 }
 
