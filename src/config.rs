@@ -297,6 +297,17 @@ mod tests {
     }
 
     #[test]
+    fn a_lease_is_renewed_at_least_twice_per_ttl() {
+        let c = serve(&[]).expect("defaults");
+        assert_eq!((c.cluster.lease_ttl_ms, c.cluster.lease_renew_ms), (5000, 1500));
+        assert!(c.cluster.check().is_ok());
+        let c = serve(&["--lease-ttl-ms", "2000", "--lease-renew-ms", "1001"]).expect("parses");
+        let err = c.cluster.check().expect_err("renewed less than twice per TTL");
+        assert!(err.contains("at most half"), "{err}");
+        assert!(serve(&["--lease-ttl-ms", "100"]).is_err(), "a TTL under 500 ms");
+    }
+
+    #[test]
     fn the_commit_window_and_broadcast_pace_are_bounded() {
         bounded_ms("--commit-window-ms", 5, |c| c.commit_window_ms);
         bounded_ms("--broadcast-pace-ms", 30, |c| c.broadcast_pace_ms);

@@ -73,7 +73,17 @@ pub struct Manager {
 impl Manager {
     fn open(&self) -> Result<DbConnection, diesel::ConnectionError> {
         match self.backend {
-            Backend::Postgres => PgConnection::establish(&self.url).map(DbConnection::Postgres),
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.url)?;
+                // Scale-out: a node frozen (or cut off) inside a group
+                // commit's transaction would hold its boards' row locks,
+                // and a node taking one of them over would wait for it
+                // for ever; Postgres ends such a session instead. No
+                // transaction of ours idles for more than milliseconds.
+                conn.batch_execute("SET idle_in_transaction_session_timeout = 5000")
+                    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+                Ok(DbConnection::Postgres(conn))
+            }
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.url)?;
                 // WAL lets readers run beside the writer; FULL makes every

@@ -25,6 +25,77 @@ use uuid::Uuid;
 
 use crate::helpers::*;
 
+crate::on_both_backends!(a_commit_under_a_superseded_epoch_writes_nothing);
+
+/// The fence itself: a group commit whose epoch is not the board's any
+/// more writes nothing (`Moved`, rolled back with the other boards of its
+/// transaction), and one at the board's epoch commits.
+async fn a_commit_under_a_superseded_epoch_writes_nothing(backend: Backend) {
+    use diesel::connection::SimpleConnection;
+    let app = spawn_app(backend).await;
+    let (a, b) = (app.board("A").await, app.board("B").await);
+    let (_, pool) = db::connect(&app.db_url, 2).expect("connect");
+    let mut conn = db::checkout(&pool).expect("conn");
+    // another node took board A: its epoch moved on to 5
+    conn.batch_execute(&format!("UPDATE boards SET epoch = 5 WHERE id = '{}'", a.id))
+        .expect("epoch");
+    let batch = |board: &str, epoch: i64| {
+        let row = queries::EventRow {
+            board_id: board.into(),
+            seq: 1,
+            kind: "board.renamed".into(),
+            payload: json!({ "kind": "board.renamed", "title": "T" }).to_string(),
+            author_session: "s-test".into(),
+            author_name: "test".into(),
+            at: "2026-01-01T00:00:00.000Z".into(),
+        };
+        queries::BoardBatch {
+            board_id: board.into(),
+            epoch: Some(epoch),
+            last_seq: 1,
+            events: vec![row],
+            ..Default::default()
+        }
+    };
+    let err = queries::commit_batches(&mut conn, &[batch(&b.id, 0), batch(&a.id, 4)])
+        .expect_err("a superseded epoch is fenced");
+    assert!(matches!(err, corkboard::error::Error::Moved(_)), "{err:?}");
+    for id in [&a.id, &b.id] {
+        assert_eq!(
+            queries::board_seq(&mut conn, id).expect("seq"),
+            0,
+            "nothing written"
+        );
+    }
+    let err = queries::batch_seq(&mut conn, &batch(&a.id, 4)).expect_err("moved");
+    assert!(matches!(err, corkboard::error::Error::Moved(_)), "{err:?}");
+    queries::commit_batches(&mut conn, &[batch(&b.id, 0), batch(&a.id, 5)]).expect("the owner commits");
+    assert_eq!(queries::board_seq(&mut conn, &a.id).expect("seq"), 1);
+}
+
+/// SQLite is single-node: a second process on the same file is refused at
+/// once, with a message that says so.
+#[actix_web::test]
+async fn a_second_process_on_one_sqlite_file_is_refused() {
+    let db = fresh_database(Backend::Sqlite);
+    let mut first = start_binary(&db, &[]).await;
+    let out = Command::new(env!("CARGO_BIN_EXE_corkboard"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", &db])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run the binary");
+    let _ = first.child.kill();
+    let _ = first.child.wait();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("SQLite is single-node"), "stderr: {err}");
+    // once the first is gone (even by kill -9), the file is free again
+    let mut again = start_binary(&db, &[]).await;
+    let _ = again.child.kill();
+    let _ = again.child.wait();
+}
+
 /// The lease settings of the test nodes: a failover takes about the TTL.
 const LEASE_TTL_MS: u64 = 2000;
 const LEASE_RENEW_MS: u64 = 500;
@@ -39,6 +110,21 @@ const SETTLE: Duration = Duration::from_secs(30);
 fn one_at_a_time() -> &'static tokio::sync::Mutex<()> {
     static LOCK: std::sync::OnceLock<tokio::sync::Mutex<()>> = std::sync::OnceLock::new();
     LOCK.get_or_init(|| tokio::sync::Mutex::new(()))
+}
+
+/// HAProxy: on the PATH, or where Debian puts it (/usr/sbin is not on
+/// every user's PATH).
+fn haproxy() -> String {
+    let sbin = "/usr/sbin/haproxy";
+    let on_path = Command::new("sh")
+        .args(["-c", "command -v haproxy"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !on_path && std::path::Path::new(sbin).exists() {
+        sbin.to_owned()
+    } else {
+        "haproxy".to_owned()
+    }
 }
 
 /// A node: the server binary with an id and a port of its own.
@@ -62,7 +148,7 @@ impl Cluster {
     /// Starts `n` nodes on a fresh database and HAProxy in front of them,
     /// with the shipped config (its ports and socket replaced).
     pub async fn start(n: usize) -> Cluster {
-        let haproxy = Command::new("haproxy").arg("-v").output();
+        let haproxy = Command::new(haproxy()).arg("-v").output();
         assert!(
             haproxy.is_ok_and(|o| o.status.success()),
             "haproxy is not installed: scripts/test.sh installs it (apt-get install haproxy)"
@@ -160,7 +246,7 @@ impl Cluster {
         let path = self.dir.join("haproxy.cfg");
         std::fs::write(&path, config).expect("write the balancer's config");
         let log = std::fs::File::create(self.dir.join("haproxy.log")).expect("a log file");
-        let child = Command::new("haproxy")
+        let child = Command::new(haproxy())
             .arg("-f")
             .arg(&path)
             .arg("-db")
