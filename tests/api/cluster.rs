@@ -25,7 +25,47 @@ use uuid::Uuid;
 
 use crate::helpers::*;
 
-crate::on_both_backends!(a_commit_under_a_superseded_epoch_writes_nothing);
+crate::on_both_backends!(
+    a_commit_under_a_superseded_epoch_writes_nothing,
+    the_admin_pages_show_nodes_and_owners
+);
+
+/// The overview lists the nodes (id, address, last renewal, boards owned)
+/// and the boards pages show each open board's node and epoch; on SQLite
+/// (one node) neither is there.
+async fn the_admin_pages_show_nodes_and_owners(backend: Backend) {
+    let app = spawn_app_with(backend, |c| c.cluster.node_id = Some("node-a".into())).await;
+    let (mut admin, _) = crate::admin::AdminClient::signed_in(&app).await;
+    let b = app.board("owned").await;
+    let (_c, _) = app.join(&b, &b.edit, "A").await;
+    let overview = admin.get("/admin").await;
+    let list = admin.get("/admin/boards").await;
+    let detail = admin.get(&format!("/admin/boards/{}", b.id)).await;
+    if backend == Backend::Sqlite {
+        assert!(!overview.body.contains("id=\"nodes\""));
+        assert!(!detail.body.contains("id=\"owner\""));
+        return;
+    }
+    assert!(
+        overview.body.contains("<tr data-node=\"node-a\">"),
+        "{}",
+        overview.body
+    );
+    assert!(overview.body.contains(&app.addr), "the node's address");
+    assert!(overview.body.contains("s ago"), "its last renewal");
+    assert!(overview.body.contains("<td>1</td></tr>"), "one board owned");
+    assert!(list.body.contains("node-a · epoch 1"), "{}", list.body);
+    assert!(detail.body.contains("node-a · epoch 1"), "{}", detail.body);
+    let metrics = app.get_text("/metrics").await.1;
+    for line in [
+        "corkboard_boards_owned 1",
+        "corkboard_leases_taken_total 1",
+        "corkboard_leases_lost_total 0",
+        "corkboard_fenced_commits_total 0",
+    ] {
+        assert!(metrics.contains(line), "{line} in\n{metrics}");
+    }
+}
 
 /// The fence itself: a group commit whose epoch is not the board's any
 /// more writes nothing (`Moved`, rolled back with the other boards of its
