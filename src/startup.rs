@@ -161,6 +161,9 @@ impl Application {
     }
 }
 
+/// How long a shutdown waits for the node's leases to be released.
+const LEAVE_TIMEOUT: Duration = Duration::from_millis(500);
+
 /// Graceful shutdown: stop accepting, flush every board, close every
 /// socket with 1001, stop.
 #[derive(Clone)]
@@ -179,9 +182,14 @@ impl Shutdown {
         if self.registry.send(DrainAll).await.is_err() {
             log::warn!("the registry stopped before the boards were flushed");
         }
-        // scale-out: the other nodes may take this node's boards at once
+        // scale-out: the other nodes may take this node's boards at once.
+        // Briefly: with the database down the leases expire by themselves,
+        // and the exit must stay within 10 s of SIGTERM.
         if let Some(cluster) = self.shared.cluster.get() {
-            let _ = cluster.keeper.send(crate::actors::lease::Leave).await;
+            let leave = cluster.keeper.send(crate::actors::lease::Leave);
+            if actix::clock::timeout(LEAVE_TIMEOUT, leave).await.is_err() {
+                log::warn!("the board leases were not released; they expire by themselves");
+            }
         }
         // Let the close frames go out before the sockets are dropped.
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;

@@ -1054,6 +1054,51 @@ async fn cluster_balancer_change_moves_boards_and_back() {
     assert!(cluster.metric(i, "corkboard_leases_taken_total").await >= 2.0);
 }
 
+/// (4) A join on a node that does not own the board never makes a second
+/// writer: it is refused with 503 (the page retries) and recorded; the
+/// owner hands the board over (its member is closed with 4005 after its
+/// acknowledged op), and the retry takes the board with the next epoch.
+#[actix_web::test]
+async fn cluster_a_join_on_the_wrong_node_is_refused_then_moves_the_board() {
+    let _one = one_at_a_time().lock().await;
+    let cluster = Cluster::start(2).await;
+    let b = boards(&cluster, 1).await.remove(0);
+    let url = |i: usize| {
+        format!(
+            "ws://127.0.0.1:{}/ws/boards/{}?token={}&name=m{i}",
+            cluster.nodes[i].port, b.id, b.edit
+        )
+    };
+    let mut first = Client::connect(&url(0)).await.expect("upgrade");
+    assert_eq!(first.recv().await["type"], "welcome");
+    let acked = first.request(create_msg("on n1"), 1).await;
+    assert_eq!(acked["ok"], true, "{acked}");
+    assert_eq!(cluster.owner(&b.id), Some(("n1".to_owned(), 1)));
+
+    let refused = Client::connect(&url(1)).await.err();
+    assert_eq!(refused, Some(Refused::Status(503)), "the wrong node refuses");
+    assert_eq!(first.closed().await, Some(4005), "the owner hands the board over");
+    let deadline = Instant::now() + SETTLE;
+    let mut second = loop {
+        if let Ok(mut c) = Client::connect(&url(1)).await {
+            let w = c.recv().await;
+            assert_eq!(w["seq"], 1, "{w}");
+            break c;
+        }
+        assert!(Instant::now() < deadline, "the board did not move");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(cluster.owner(&b.id), Some(("n2".to_owned(), 2)));
+    let acked = second.request(create_msg("on n2"), 2).await;
+    assert_eq!(acked["seq"], 2, "{acked}");
+    // a join back on n1 right away is refused: n2 keeps it for a while
+    // (two renewals), so that two nodes do not pass it to and fro
+    assert_eq!(Client::connect(&url(0)).await.err(), Some(Refused::Status(503)));
+    let again = second.request(create_msg("still on n2"), 3).await;
+    assert_eq!(again["seq"], 3, "n2 keeps the board: {again}");
+    assert_eq!(cluster.metric(0, "corkboard_handoffs_total").await, 1.0);
+}
+
 /// (d) A rolling restart under load: each node in turn gets SIGTERM
 /// (commits what it admitted, closes with 1001, lets its leases go,
 /// exits 0) and starts again before the next.
