@@ -130,7 +130,9 @@ impl LeaseKeeper {
         LeaseKeeper {
             node,
             address,
-            started_at: crate::http::unix_now() * 1000,
+            started_at: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as i64),
             ttl_ms,
             renew,
             db,

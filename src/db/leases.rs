@@ -15,9 +15,7 @@ use diesel::sql_types::{Array, BigInt, Nullable, Text};
 
 use super::queries::{self, LoadedBoard};
 use super::DbConnection;
-use crate::actors::persister::LoadBoard;
 use crate::error::{Error, Result};
-use crate::state::Shared;
 
 /// The database's clock, in Unix milliseconds (not the transaction's
 /// start: a claim may wait for a row lock).
@@ -28,6 +26,15 @@ const NOW_MS: &str = "(extract(epoch from clock_timestamp()) * 1000)::int8";
 pub struct Claim {
     pub node: String,
     pub ttl_ms: i64,
+}
+
+/// What `queries::load_board` reads of the board.
+#[derive(Debug, Clone)]
+pub struct Load {
+    pub id: String,
+    pub recent_events: i64,
+    pub recent_chat: i64,
+    pub recent_op_ids: i64,
 }
 
 #[derive(QueryableByName)]
@@ -53,12 +60,7 @@ fn pg(conn: &mut DbConnection) -> Result<&mut PgConnection> {
 /// such board. `Moved`: another node holds a lease that has not expired;
 /// that node is asked (`wanted_by`) to hand the board over, since the
 /// balancer now sends its members here.
-pub fn claim_and_load(
-    conn: &mut DbConnection,
-    claim: &Claim,
-    m: &LoadBoard,
-    shared: &Shared,
-) -> Result<Option<LoadedBoard>> {
+pub fn claim_and_load(conn: &mut DbConnection, claim: &Claim, m: &Load) -> Result<Option<LoadedBoard>> {
     let c = pg(conn)?;
     // A statement of its own (committed at once): the lease is taken, or
     // the request to hand it over is recorded, whatever happens next.
@@ -114,7 +116,6 @@ pub fn claim_and_load(
         }))
     })?;
     if loaded.is_some() {
-        shared.metrics.leases_taken.inc();
         return Ok(loaded);
     }
     // No such board, or the lease went meanwhile: let it go.

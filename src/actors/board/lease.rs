@@ -23,6 +23,17 @@ use crate::error::Error;
 /// once (with `since`) and resend unacknowledged ops with their op_ids.
 pub const CLOSE_MOVED: u16 = 4005;
 
+/// How long a board that found its lease held by another node (or lost
+/// it) answers joins with that, before a new actor asks the database
+/// again: short, so that a join retried once the board was handed over
+/// finds it free.
+const MOVED_LINGER: Duration = Duration::from_millis(250);
+
+/// How long a board gone with `err` lingers, if scale-out decides it.
+pub(super) fn linger(err: &Error) -> Option<Duration> {
+    matches!(err, Error::Moved(_)).then_some(MOVED_LINGER)
+}
+
 /// How long a handover lets the board commit what it accepted.
 const HANDOVER_DEADLINE: Duration = Duration::from_secs(5);
 
@@ -40,6 +51,7 @@ impl Board {
     pub(super) fn hold(&mut self, ctx: &mut Context<Self>) {
         if let (Some(cluster), Some(epoch)) = (self.shared.cluster.get(), self.epoch) {
             log::info!("board {}: owned by this node, epoch {epoch}", self.id);
+            self.shared.metrics.leases_taken.inc();
             cluster.keeper.do_send(Hold {
                 board: self.id.clone(),
                 epoch,

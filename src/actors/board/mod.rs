@@ -282,8 +282,10 @@ impl Board {
 
     /// Answers everything with `err` for a moment, then stops.
     fn gone(&mut self, err: Error, ctx: &mut Context<Self>) {
+        // scale-out: a board open elsewhere is asked again soon
+        let linger = lease::linger(&err).unwrap_or(GONE_LINGER);
         self.phase = Phase::Gone(err);
-        ctx.run_later(GONE_LINGER, |act, ctx| act.stop(ctx));
+        ctx.run_later(linger, |act, ctx| act.stop(ctx));
     }
 
     fn stop(&mut self, ctx: &mut Context<Self>) {
