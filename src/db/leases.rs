@@ -21,6 +21,11 @@ use crate::error::{Error, Result};
 /// start: a claim may wait for a row lock).
 const NOW_MS: &str = "(extract(epoch from clock_timestamp()) * 1000)::int8";
 
+/// A node that has not renewed for this long (it died without a
+/// shutdown) leaves the admin pages' list: shown as stale for an hour,
+/// then forgotten.
+const FORGET_NODE_MS: i64 = 3_600_000;
+
 /// What a node claims a board with.
 #[derive(Debug, Clone)]
 pub struct Claim {
@@ -175,7 +180,8 @@ pub fn renew(
     Ok(diesel::sql_query(format!(
         "WITH node AS (INSERT INTO nodes (id, address, started_at, renewed_at) \
          VALUES ($1, $2, $3, {NOW_MS}) ON CONFLICT (id) DO UPDATE SET address = excluded.address, \
-         started_at = excluded.started_at, renewed_at = excluded.renewed_at) \
+         started_at = excluded.started_at, renewed_at = excluded.renewed_at), \
+         gone AS (DELETE FROM nodes WHERE renewed_at < {NOW_MS} - {FORGET_NODE_MS}) \
          UPDATE board_leases l SET expires_at = {NOW_MS} + $4 \
          FROM unnest($5::text[], $6::int8[]) AS h (id, epoch) \
          WHERE l.board_id = h.id AND l.node_id = $1 AND l.epoch = h.epoch \
