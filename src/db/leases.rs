@@ -68,11 +68,13 @@ fn pg(conn: &mut DbConnection) -> Result<&mut PgConnection> {
 pub fn claim_and_load(conn: &mut DbConnection, claim: &Claim, m: &Load) -> Result<Option<LoadedBoard>> {
     let c = pg(conn)?;
     // A statement of its own (committed at once): the lease is taken, or
-    // the request to hand it over is recorded, whatever happens next.
+    // the request to hand it over is recorded, whatever happens next. Its
+    // epoch is 0 until the bump below, so that the release of an earlier
+    // board actor of this node (at its own epoch) cannot delete it.
     let taken: Vec<Id> = diesel::sql_query(format!(
         "INSERT INTO board_leases (board_id, node_id, epoch, taken_at, expires_at) \
          VALUES ($1, $2, 0, {NOW_MS}, {NOW_MS} + $3) \
-         ON CONFLICT (board_id) DO UPDATE SET node_id = excluded.node_id, \
+         ON CONFLICT (board_id) DO UPDATE SET node_id = excluded.node_id, epoch = 0, \
          taken_at = excluded.taken_at, expires_at = excluded.expires_at, \
          wanted_by = NULL, wanted_at = NULL \
          WHERE board_leases.expires_at < {NOW_MS} OR board_leases.node_id = excluded.node_id \
