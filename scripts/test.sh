@@ -16,6 +16,7 @@ missing_packages() {
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || echo postgresql
   command -v python3 >/dev/null || echo python3   # pg.sh picks free ports with it
   type -P kill >/dev/null || echo procps          # tests/api signal the server with kill
+  command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ] || echo haproxy  # tests/api/cluster.rs: the balancer
   [ "$(id -u)" != 0 ] || command -v runuser >/dev/null || echo util-linux  # pg.sh, as root
   [ "$1" -eq 0 ] || return 0
   [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || echo chromium

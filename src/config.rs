@@ -136,11 +136,52 @@ pub struct Config {
     /// HTTP worker threads (0: one per core).
     #[arg(long, env = "CORKBOARD_WORKERS", default_value_t = 0)]
     pub workers: usize,
+    #[command(flatten)]
+    pub cluster: Cluster,
     /// Serve the page's CSS and JavaScript at /static from this directory
     /// instead of the copy built into the binary (for page development:
     /// `--static-dir static` shows edits on reload).
     #[arg(long, env = "CORKBOARD_STATIC_DIR")]
     pub static_dir: Option<String>,
+}
+
+/// Scale-out (Postgres only): this process is one node of a cluster that
+/// shares the database; each open board is owned by one node through a
+/// lease with an epoch (docs/SCALE-OUT.md).
+#[derive(Debug, Clone, Args)]
+pub struct Cluster {
+    /// This node's id, unique in the cluster (default: HOST:PORT of this
+    /// machine's host name and the port it listens on).
+    #[arg(long, env = "CORKBOARD_NODE_ID")]
+    pub node_id: Option<String>,
+    /// The address the admin pages show for this node (default: the bound
+    /// address).
+    #[arg(long, env = "CORKBOARD_NODE_ADDRESS")]
+    pub node_address: Option<String>,
+    /// A board lease not renewed for this many milliseconds may be taken by
+    /// another node (failover takes about this long).
+    #[arg(long, env = "CORKBOARD_LEASE_TTL_MS", default_value_t = 5000,
+          value_parser = clap::value_parser!(u64).range(500..=600_000))]
+    pub lease_ttl_ms: u64,
+    /// How often a node renews all of its leases (one statement), in
+    /// milliseconds; must be well under the TTL.
+    #[arg(long, env = "CORKBOARD_LEASE_RENEW_MS", default_value_t = 1500,
+          value_parser = clap::value_parser!(u64).range(100..=300_000))]
+    pub lease_renew_ms: u64,
+}
+
+impl Cluster {
+    /// The renewal interval, checked against the TTL: at least two
+    /// renewals must fit in one TTL, or one slow renewal loses every board.
+    pub fn check(&self) -> Result<(), String> {
+        if self.lease_renew_ms * 2 > self.lease_ttl_ms {
+            return Err(format!(
+                "--lease-renew-ms ({}) must be at most half of --lease-ttl-ms ({})",
+                self.lease_renew_ms, self.lease_ttl_ms
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// A duration of 1 s to 30 days, as humantime writes them ("30m", "12h").
@@ -223,5 +264,16 @@ mod tests {
         );
         assert!(serve(&["--ice-servers", r#"[{"urls":7}]"#]).is_err());
         assert!(serve(&["--ice-servers", r#"[{"username":"u"}]"#]).is_err());
+    }
+
+    #[test]
+    fn a_lease_is_renewed_at_least_twice_per_ttl() {
+        let c = serve(&[]).expect("defaults");
+        assert_eq!((c.cluster.lease_ttl_ms, c.cluster.lease_renew_ms), (5000, 1500));
+        assert!(c.cluster.check().is_ok());
+        let c = serve(&["--lease-ttl-ms", "2000", "--lease-renew-ms", "1001"]).expect("parses");
+        let err = c.cluster.check().expect_err("renewed less than twice per TTL");
+        assert!(err.contains("at most half"), "{err}");
+        assert!(serve(&["--lease-ttl-ms", "100"]).is_err(), "a TTL under 500 ms");
     }
 }

@@ -53,6 +53,12 @@ pub enum Error {
     /// many unacknowledged ops while the database is down).
     #[error("{0}")]
     Unavailable(String),
+    /// Another node of the cluster owns the board (or took it from this
+    /// one): the client reconnects, and the balancer's node takes it
+    /// (docs/SCALE-OUT.md). Not retried by the board: its ops are not
+    /// its to commit any more.
+    #[error("{0}")]
+    Moved(String),
     /// The database cannot be reached; the detail is logged, not shown.
     #[error("database unavailable")]
     DatabaseDown(String),
@@ -72,7 +78,7 @@ impl Error {
             Error::TooLarge(_) => "too_large",
             Error::LimitExceeded(_) => "limit_exceeded",
             Error::RateLimited(_) => "rate_limited",
-            Error::Unavailable(_) | Error::DatabaseDown(_) => "unavailable",
+            Error::Unavailable(_) | Error::DatabaseDown(_) | Error::Moved(_) => "unavailable",
             Error::Internal(_) => "internal",
         }
     }
@@ -110,7 +116,7 @@ impl Error {
         match self {
             Error::Internal(detail) => log::error!("internal error: {detail}"),
             Error::DatabaseDown(detail) => log::warn!("database unavailable: {detail}"),
-            Error::Unavailable(why) => log::info!("unavailable: {why}"),
+            Error::Unavailable(why) | Error::Moved(why) => log::info!("unavailable: {why}"),
             other => log::debug!("refused ({}): {other}", other.code()),
         }
     }

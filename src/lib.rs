@@ -5,6 +5,7 @@ pub mod actors;
 pub mod auth;
 pub mod board;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod domain;

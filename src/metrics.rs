@@ -31,6 +31,16 @@ pub struct Metrics {
     pub heartbeat_drops: IntCounter,
     /// Messages refused by the rate limit.
     pub rate_limited: IntCounter,
+    /// Scale-out: boards whose lease this node holds.
+    pub boards_owned: IntGauge,
+    /// Scale-out: leases this node took (each with a new epoch).
+    pub leases_taken: IntCounter,
+    /// Scale-out: leases another node took from this one.
+    pub leases_lost: IntCounter,
+    /// Scale-out: group commits refused because the board's epoch moved on.
+    pub fenced_commits: IntCounter,
+    /// Scale-out: boards handed over to the node the balancer sends them to.
+    pub handoffs: IntCounter,
 }
 
 fn register<T: prometheus::core::Collector + Clone + 'static>(r: &Registry, m: T) -> T {
@@ -113,6 +123,26 @@ impl Metrics {
             rate_limited: counter(
                 "corkboard_rate_limited_total",
                 "Messages refused by the rate limit.",
+            ),
+            boards_owned: gauge(
+                "corkboard_boards_owned",
+                "Boards whose lease this node holds (scale-out).",
+            ),
+            leases_taken: counter(
+                "corkboard_leases_taken_total",
+                "Board leases this node took, each with a new epoch.",
+            ),
+            leases_lost: counter(
+                "corkboard_leases_lost_total",
+                "Board leases another node took from this one.",
+            ),
+            fenced_commits: counter(
+                "corkboard_fenced_commits_total",
+                "Group commits refused because another node took the board (its epoch moved on).",
+            ),
+            handoffs: counter(
+                "corkboard_handoffs_total",
+                "Boards handed over to the node the balancer sends their members to.",
             ),
             registry: r,
         }

@@ -50,10 +50,13 @@ pub enum CloseCode {
     TokenRotated = 4003,
     /// The board was deleted.
     BoardDeleted = 4004,
+    /// The board moved to another node of the cluster: reconnect at once
+    /// (with `since`) and resend unacknowledged ops with their op_ids.
+    BoardMoved = 4005,
 }
 
 impl CloseCode {
-    pub const ALL: [CloseCode; 11] = [
+    pub const ALL: [CloseCode; 12] = [
         CloseCode::Shutdown,
         CloseCode::Protocol,
         CloseCode::Binary,
@@ -65,6 +68,7 @@ impl CloseCode {
         CloseCode::Kicked,
         CloseCode::TokenRotated,
         CloseCode::BoardDeleted,
+        CloseCode::BoardMoved,
     ];
 
     pub fn code(self) -> u16 {

@@ -22,14 +22,23 @@ pub struct Application {
     server: Server,
     registry: Addr<Registry>,
     shared: Arc<Shared>,
+    /// SQLite: the lock that keeps a second process off the file.
+    _single_node: Option<std::fs::File>,
 }
 
 impl Application {
     /// Connects to the database (migrating it), starts the actors and binds
     /// the listener. Fails at once on a bad database URL or address.
     pub async fn build(config: Config) -> Result<Self, String> {
+        config.cluster.check()?;
         let url = config.database.url.clone();
         let pool_size = config.db_pool_size;
+        // SQLite is single-node: a second process on the same file is
+        // refused before it touches the database.
+        let single_node = match Backend::of(&url) {
+            (Backend::Sqlite, path) => crate::cluster::lock_sqlite(&path)?,
+            (Backend::Postgres, _) => None,
+        };
         let (backend, pool) = web::block(move || db::connect(&url, pool_size))
             .await
             .map_err(|e| e.to_string())??;
@@ -63,6 +72,9 @@ impl Application {
         let listener = TcpListener::bind(&shared.config.bind)
             .map_err(|e| format!("cannot listen on {}: {e}", shared.config.bind))?;
         let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        if backend == Backend::Postgres {
+            crate::cluster::join(&shared, &pool, port).await?;
+        }
         let (data_pool, data_registry, data_shared) = (
             web::Data::new(pool),
             web::Data::new(registry.clone()),
@@ -124,6 +136,7 @@ impl Application {
             server,
             registry,
             shared,
+            _single_node: single_node,
         })
     }
 
@@ -147,6 +160,9 @@ impl Application {
     }
 }
 
+/// How long a shutdown waits for the node's leases to be released.
+const LEAVE_TIMEOUT: Duration = Duration::from_millis(500);
+
 /// Graceful shutdown: stop accepting, flush every board, close every
 /// socket with 1001, stop.
 #[derive(Clone)]
@@ -164,6 +180,15 @@ impl Shutdown {
         self.server.pause().await;
         if self.registry.send(DrainAll).await.is_err() {
             log::warn!("the registry stopped before the boards were flushed");
+        }
+        // scale-out: the other nodes may take this node's boards at once.
+        // Briefly: with the database down the leases expire by themselves,
+        // and the exit must stay within 10 s of SIGTERM.
+        if let Some(cluster) = self.shared.cluster.get() {
+            let leave = cluster.keeper.send(crate::actors::lease::Leave);
+            if actix::clock::timeout(LEAVE_TIMEOUT, leave).await.is_err() {
+                log::warn!("the board leases were not released; they expire by themselves");
+            }
         }
         // Let the close frames go out before the sockets are dropped.
         actix_web::rt::time::sleep(Duration::from_millis(100)).await;

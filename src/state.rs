@@ -21,6 +21,9 @@ pub struct Shared {
     /// Each open board's meter, sampled with the rest: the admin board
     /// page's charts. A board's samples go when it closes.
     boards: Mutex<HashMap<Arc<str>, Arc<BoardMeter>>>,
+    /// Scale-out: this node of a cluster (Postgres), set once at start;
+    /// unset on a single node (SQLite).
+    pub cluster: std::sync::OnceLock<crate::actors::lease::ClusterHandle>,
 }
 
 /// What one open board counts for its charts (its Board actor writes it).
@@ -114,6 +117,7 @@ impl Shared {
             draining: AtomicBool::new(false),
             samples: Mutex::new(VecDeque::new()),
             boards: Mutex::new(HashMap::new()),
+            cluster: std::sync::OnceLock::new(),
         }
     }
 

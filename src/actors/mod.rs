@@ -2,6 +2,7 @@
 //! that finds boards, and the Persister that commits their events.
 
 pub mod board;
+pub mod lease;
 pub mod persister;
 pub mod registry;
 pub mod session;

@@ -11,6 +11,7 @@ use actix::prelude::*;
 
 use super::board::{Board, Drain, Unregister};
 use super::persister::Persister;
+use crate::protocol::CloseCode;
 use crate::state::Shared;
 
 /// How long a shutdown lets the boards commit what they admitted: then
@@ -117,7 +118,16 @@ impl Handler<DrainAll> for Registry {
 
     fn handle(&mut self, _: DrainAll, _: &mut Context<Self>) -> Self::Result {
         let deadline = Instant::now() + DRAIN_DEADLINE;
-        let drains: Vec<_> = self.boards.values().map(|b| b.send(Drain { deadline })).collect();
+        let drains: Vec<_> = self
+            .boards
+            .values()
+            .map(|b| {
+                b.send(Drain {
+                    deadline,
+                    code: CloseCode::Shutdown,
+                })
+            })
+            .collect();
         Box::pin(async move {
             let all = futures_util::future::join_all(drains);
             if actix::clock::timeout(DRAIN_TIMEOUT, all).await.is_err() {

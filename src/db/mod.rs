@@ -3,6 +3,7 @@
 //! Reached only from the actors' persister and the HTTP handlers, always
 //! off the async threads.
 
+pub mod leases;
 pub mod queries;
 pub mod schema;
 
@@ -18,6 +19,10 @@ use crate::error::Error;
 
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// The Postgres advisory lock the migrations run under (any constant the
+/// app uses for nothing else).
+const MIGRATION_LOCK: i64 = 0x636f_726b_626f_6172; // "corkboar"
 
 /// How long a checkout waits for a connection before the caller sees
 /// `unavailable` (and the board retries).
@@ -68,7 +73,17 @@ pub struct Manager {
 impl Manager {
     fn open(&self) -> Result<DbConnection, diesel::ConnectionError> {
         match self.backend {
-            Backend::Postgres => PgConnection::establish(&self.url).map(DbConnection::Postgres),
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.url)?;
+                // Scale-out: a node frozen (or cut off) inside a group
+                // commit's transaction would hold its boards' row locks,
+                // and a node taking one of them over would wait for it
+                // for ever; Postgres ends such a session instead. No
+                // transaction of ours idles for more than milliseconds.
+                conn.batch_execute("SET idle_in_transaction_session_timeout = 5000")
+                    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+                Ok(DbConnection::Postgres(conn))
+            }
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(&self.url)?;
                 // WAL lets readers run beside the writer; FULL makes every
@@ -114,7 +129,16 @@ pub fn connect(url: &str, pool_size: u32) -> Result<(Backend, Pool), String> {
         .open()
         .map_err(|e| format!("cannot open the database: {e}"))?;
     let migrated = match &mut conn {
-        DbConnection::Postgres(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+        DbConnection::Postgres(c) => {
+            // Scale-out: the nodes of a cluster start together on one
+            // database; one migrates at a time (the others then find
+            // nothing pending). The lock goes with the connection.
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .map_err(|e| format!("cannot lock the migrations: {e}"))?;
+            let done = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+            let _ = c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+            done
+        }
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
     }
     .map_err(|e| format!("migrations failed: {e}"))?;

@@ -171,6 +171,9 @@ pub struct LoadedBoard {
     pub chat: Vec<Event>,
     /// op_ids of the most recent ops, with their seqs.
     pub op_ids: Vec<(String, i64)>,
+    /// Scale-out: the epoch this node took the board with (None: single
+    /// node).
+    pub epoch: Option<i64>,
 }
 
 /// Inserts a new board.
@@ -278,6 +281,7 @@ pub fn load_board(
             recent,
             chat,
             op_ids,
+            epoch: None,
         }))
     })
 }
@@ -291,6 +295,25 @@ pub fn board_seq(conn: &mut DbConnection, id: &str) -> Result<i64> {
         .first::<i64>(conn)
         .optional()?
         .unwrap_or(0))
+}
+
+/// After a failed commit of a board's batch made at `epoch`: the
+/// board's committed seq, to tell whether an earlier attempt landed.
+/// `Moved` when the board's epoch is no longer the batch's: then another
+/// node may have written those seqs, and none of them is this node's to
+/// acknowledge.
+pub fn batch_seq(conn: &mut DbConnection, board_id: &str, epoch: Option<i64>) -> Result<i64> {
+    let row = boards::table
+        .find(board_id)
+        .select((boards::seq, boards::epoch))
+        .first::<(i64, i64)>(conn)
+        .optional()?;
+    match (row, epoch) {
+        (Some((_, now)), Some(ours)) if now != ours => Err(Error::Moved(format!(
+            "board {board_id} was taken by another node (epoch {now}); reconnect"
+        ))),
+        (row, _) => Ok(row.map_or(0, |(seq, _)| seq)),
+    }
 }
 
 /// Whether the database answers.

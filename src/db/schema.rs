@@ -13,6 +13,8 @@ diesel::table! {
         created_at -> Text,
         seq -> BigInt,
         updated_at -> Text,
+        /// The fencing token of the node that owns the board (0 on SQLite).
+        epoch -> BigInt,
     }
 }
 
@@ -97,5 +99,29 @@ diesel::table! {
         until -> BigInt,
         name -> Text,
         by_admin -> Text,
+    }
+}
+
+diesel::table! {
+    /// Which node owns each open board (Postgres only; Unix ms of the
+    /// database's clock).
+    board_leases (board_id) {
+        board_id -> Text,
+        node_id -> Text,
+        epoch -> BigInt,
+        taken_at -> BigInt,
+        expires_at -> BigInt,
+        wanted_by -> Nullable<Text>,
+        wanted_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    /// The nodes of a cluster, as they last renewed their leases.
+    nodes (id) {
+        id -> Text,
+        address -> Text,
+        started_at -> BigInt,
+        renewed_at -> BigInt,
     }
 }

@@ -69,8 +69,11 @@ pub async fn get_board(
     let member = super::member_key(q.member.as_deref())?;
     super::refuse_if_banned(pool.get_ref(), &id, member.as_deref()).await?;
     if let Ok(Some(board)) = registry.send(Lookup { id: id.clone() }).await {
-        if let Ok(snapshot) = board.send(GetSnapshot { token: token.clone() }).await {
-            return Ok(HttpResponse::Ok().json(snapshot?));
+        match board.send(GetSnapshot { token: token.clone() }).await {
+            // scale-out: a board that just moved to another node is read
+            // from the database like one that is not open
+            Ok(Err(Error::Moved(_))) | Err(_) => {}
+            Ok(snapshot) => return Ok(HttpResponse::Ok().json(snapshot?)),
         }
     }
     let pool = pool.get_ref().clone();

@@ -26,7 +26,7 @@ pub fn error_status(e: &Error) -> StatusCode {
         Error::Conflict { .. } => StatusCode::CONFLICT,
         Error::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         Error::LimitExceeded(_) | Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
-        Error::Unavailable(_) | Error::DatabaseDown(_) => StatusCode::SERVICE_UNAVAILABLE,
+        Error::Unavailable(_) | Error::DatabaseDown(_) | Error::Moved(_) => StatusCode::SERVICE_UNAVAILABLE,
         Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

@@ -9,9 +9,14 @@ use crate::db::{checkout, queries, Pool};
 use crate::error::Error;
 use crate::state::Shared;
 
-/// 200 when the database answers, else 503.
+/// 200 when the database answers, else 503; 503 too once a shutdown has
+/// begun, so that a load balancer's health check takes the node out
+/// before its sockets close (scale-out: a rolling restart).
 #[get("/healthz")]
-pub async fn healthz(pool: web::Data<Pool>) -> Result<HttpResponse, Error> {
+pub async fn healthz(pool: web::Data<Pool>, shared: web::Data<Arc<Shared>>) -> Result<HttpResponse, Error> {
+    if shared.draining() {
+        return Err(Error::Unavailable("shutting down".into()));
+    }
     let pool = pool.get_ref().clone();
     blocking(move || queries::ping(&mut *checkout(&pool)?)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "ok": true })))

@@ -127,6 +127,10 @@ impl PageError {
                 "The server cannot do that right now",
                 "Its database is unreachable; try again in a minute.",
             ),
+            Error::Moved(_) => (
+                "The board is moving to another server",
+                "Reload the page in a moment.",
+            ),
             Error::Internal(_) => (
                 "Something went wrong on our side",
                 "Try again; if it persists, tell an admin.",

@@ -130,6 +130,9 @@ export class Connection extends EventTarget {
       if (reason) return this.end(reason);
     }
     if (this.ended) return;
+    // The board moved to another server (a failover, or a balancer that now
+    // sends it elsewhere): it is ready there at once, so no backoff.
+    if (e.code === CLOSE.BOARD_MOVED) this.attempt = 0;
     const delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.attempt) * (0.5 + Math.random() / 2);
     this.attempt += 1;
     this.status({ state: 'reconnecting', until: Date.now() + delay });

@@ -21,6 +21,7 @@ export const CLOSE = Object.freeze({
   KICKED: 4001,
   TOKEN_ROTATED: 4003,
   BOARD_DELETED: 4004,
+  BOARD_MOVED: 4005, // another server took the board: reconnect at once (with since) and resend
 });
 
 /**

@@ -344,7 +344,8 @@ async fn a_group_commit_writes_nothing_of_a_deleted_board(backend: Backend) {
         }
     };
     let gone = commit_batches(&mut conn, &[batch(&b.id), batch("gone")]).expect("commits");
-    assert_eq!(gone, vec!["gone".to_string()]);
+    let gone: Vec<&str> = gone.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(gone, vec!["gone"]);
     assert_eq!(
         queries::board_seq(&mut conn, &b.id).expect("seq"),
         1,
@@ -359,7 +360,8 @@ async fn a_group_commit_writes_nothing_of_a_deleted_board(backend: Backend) {
     let mut gone_renamed = batch("gone");
     gone_renamed.title = Some("T".into());
     let gone = commit_batches(&mut conn, &[renamed, gone_renamed]).expect("commits");
-    assert_eq!(gone, vec!["gone".to_string()]);
+    let gone: Vec<&str> = gone.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(gone, vec!["gone"]);
     assert_eq!(queries::board_seq(&mut conn, &b.id).expect("seq"), 2);
     assert_eq!(queries::all_events(&mut conn, "gone").expect("events").len(), 0);
 }

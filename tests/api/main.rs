@@ -7,6 +7,7 @@ mod admin;
 mod admin_audit;
 mod board_page;
 mod calls;
+mod cluster;
 mod contract;
 mod durability;
 mod frames;

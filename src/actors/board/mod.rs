@@ -28,6 +28,7 @@ mod admin;
 mod admission;
 mod commits;
 mod history;
+mod lease;
 mod members;
 mod op_ids;
 mod rename;
@@ -41,6 +42,7 @@ use op_ids::OpIds;
 
 pub use admin::{AdminOps, Deleted, Kick, ListSessions, Restore, SessionInfo, TokenRotated};
 pub use admission::Admit;
+pub use lease::{HandOver, LeaseLost};
 pub use members::SendQueue;
 pub use rename::RenameMember;
 
@@ -131,6 +133,8 @@ pub struct Board {
     admissions: Admissions,
     /// What the admin board page charts (members, commits).
     meter: Arc<crate::state::BoardMeter>,
+    /// Scale-out: the epoch this node took the board with (`lease`).
+    epoch: Option<i64>,
 }
 
 impl Board {
@@ -165,6 +169,7 @@ impl Board {
             draining: false,
             drained: Vec::new(),
             admissions: Admissions::default(),
+            epoch: None,
             shared,
         }
     }
@@ -204,18 +209,23 @@ impl Board {
         self.edit_token = b.row.edit_token;
         self.view_token = b.row.view_token;
         self.gone = None;
+        self.epoch = b.epoch; // scale-out
         self.persister.do_send(Register {
             board: self.id.clone(),
+            epoch: self.epoch,
             slot: self.slot.clone(),
             answer_to: ctx.address().recipient(),
         });
         ctx.run_interval(IDLE_CHECK, |act, ctx| act.stop_if_idle(ctx));
+        self.hold(ctx); // scale-out
     }
 
     /// Answers everything with `err` for a moment, then stops.
     fn gone(&mut self, err: Error, ctx: &mut Context<Self>) {
+        // scale-out: a board open elsewhere is asked again soon
+        let linger = lease::linger(&err).unwrap_or(GONE_LINGER);
         self.gone = Some(err);
-        ctx.run_later(GONE_LINGER, |act, ctx| act.stop(ctx));
+        ctx.run_later(linger, |act, ctx| act.stop(ctx));
     }
 
     fn stop(&mut self, ctx: &mut Context<Self>) {
@@ -452,6 +462,7 @@ impl Actor for Board {
             recent_events: config.recovery_max_events as i64,
             recent_chat: WELCOME_CHAT as i64,
             recent_op_ids: OP_ID_WINDOW as i64,
+            claim: self.claim(), // scale-out
         });
         // `wait`: no message is handled before the board is loaded.
         ctx.wait(load.into_actor(self).map(|res, act, ctx| {
@@ -465,6 +476,7 @@ impl Actor for Board {
             board: self.id.clone(),
             slot: self.slot.clone(),
         });
+        self.unhold(); // scale-out
         self.shared.metrics.boards.dec();
         self.shared.close_board(&self.id);
     }
@@ -846,6 +858,12 @@ impl Handler<Committed> for Board {
                     self.publish(p, ctx);
                 }
             }
+            Err(e @ Error::Moved(_)) => {
+                // scale-out: another node took the board
+                self.shared.metrics.fenced_commits.inc();
+                self.fenced(e, ctx);
+                return;
+            }
             Err(e) if e.is_transient() => {
                 let (delay, first) = self.commits.failed();
                 if first {
@@ -886,6 +904,9 @@ pub struct Drain {
     /// database: those were never acknowledged, and the exit must not wait
     /// for an outage to end.
     pub deadline: Instant,
+    /// What the sockets are closed with: `Shutdown`, or `Moved` when the
+    /// board is handed over to another node.
+    pub code: CloseCode,
 }
 
 impl Handler<Drain> for Board {
@@ -903,7 +924,8 @@ impl Handler<Drain> for Board {
         self.answer_admissions(ctx);
         let left = m.deadline.saturating_duration_since(Instant::now());
         let flushed = async move { matches!(actix::clock::timeout(left, rx).await, Ok(Ok(()))) };
-        Box::pin(flushed.into_actor(self).map(|flushed, act, ctx| {
+        let close = m.code;
+        Box::pin(flushed.into_actor(self).map(move |flushed, act, ctx| {
             act.deliver(true, ctx);
             if !flushed {
                 log::warn!(
@@ -912,8 +934,12 @@ impl Handler<Drain> for Board {
                     act.commits.len()
                 );
             }
+            let reason = match close {
+                CloseCode::Shutdown => "server shutting down",
+                _ => "the board moved to another node; reconnect",
+            };
             for slot in act.members.drain() {
-                slot.reach.close(CloseCode::Shutdown, "server shutting down");
+                slot.reach.close(close, reason);
             }
             act.stop(ctx);
         }))

@@ -17,6 +17,10 @@ use crate::protocol::RawEvent;
 #[derive(Debug, Clone, Default)]
 pub struct Batch {
     pub board_id: String,
+    /// Scale-out: the board's epoch as its node took it. The commit writes
+    /// nothing of the batch unless the board's row still has it
+    /// (`Error::Moved`); `None` on a single node.
+    pub epoch: Option<i64>,
     /// The seq of the last event: the board's seq after the commit.
     pub last_seq: i64,
     /// The new title, when the batch renames the board.

@@ -60,6 +60,9 @@ pub struct LoadBoard {
     pub recent_events: i64,
     pub recent_chat: i64,
     pub recent_op_ids: i64,
+    /// Scale-out: take the board's lease first (the load then sees every
+    /// commit of the node that had it); see `crate::db::leases`.
+    pub claim: Option<crate::db::leases::Claim>,
 }
 
 impl Handler<LoadBoard> for DbExecutor {
@@ -67,6 +70,15 @@ impl Handler<LoadBoard> for DbExecutor {
 
     fn handle(&mut self, m: LoadBoard, _: &mut Self::Context) -> Self::Result {
         let mut conn = checkout(&self.pool)?;
+        if let Some(claim) = &m.claim {
+            let load = crate::db::leases::Load {
+                id: m.id,
+                recent_events: m.recent_events,
+                recent_chat: m.recent_chat,
+                recent_op_ids: m.recent_op_ids,
+            };
+            return crate::db::leases::claim_and_load(&mut conn, claim, &load);
+        }
         queries::load_board(&mut conn, &m.id, m.recent_events, m.recent_chat, m.recent_op_ids)
     }
 }
@@ -133,13 +145,12 @@ impl Handler<CommitBatches> for DbExecutor {
     }
 }
 
-/// A committed batch's answer: its last seq, unless its board was deleted
-/// meanwhile (then none of its rows were written).
-fn outcome(b: &Batch, gone: &[String]) -> Result<i64> {
-    if gone.contains(&b.board_id) {
-        Err(sql::board_deleted(&b.board_id))
-    } else {
-        Ok(b.last_seq)
+/// A committed batch's answer: its last seq, unless its rows were not
+/// written (its board deleted, or taken by another node).
+fn outcome(b: &Batch, missed: &[(String, Error)]) -> Result<i64> {
+    match missed.iter().find(|(id, _)| *id == b.board_id) {
+        Some((_, why)) => Err(why.clone()),
+        None => Ok(b.last_seq),
     }
 }
 
@@ -169,6 +180,8 @@ pub struct Committed {
 #[rtype(result = "()")]
 pub struct Register {
     pub board: Arc<str>,
+    /// Scale-out: the epoch every batch of the board is committed under.
+    pub epoch: Option<i64>,
     pub slot: CommitSlot,
     pub answer_to: Recipient<Committed>,
 }
@@ -214,6 +227,8 @@ struct Schedule<A> {
 
 struct Entry<A> {
     slot: CommitSlot,
+    /// Scale-out: the board's epoch; each of its batches is fenced by it.
+    epoch: Option<i64>,
     answer_to: A,
     busy: bool,
     halted: bool,
@@ -230,9 +245,10 @@ impl<A> Schedule<A> {
         }
     }
 
-    fn register(&mut self, board: Arc<str>, slot: CommitSlot, answer_to: A) {
+    fn register(&mut self, board: Arc<str>, slot: CommitSlot, epoch: Option<i64>, answer_to: A) {
         let entry = Entry {
             slot,
+            epoch,
             answer_to,
             busy: false,
             halted: false,
@@ -278,7 +294,8 @@ impl<A> Schedule<A> {
             let Some(entry) = self.boards.get_mut(id).filter(|e| !e.busy && !e.halted) else {
                 continue;
             };
-            if let Some(batch) = entry.slot.take() {
+            if let Some(mut batch) = entry.slot.take() {
+                batch.epoch = entry.epoch;
                 entry.busy = true;
                 taken.push((id.clone(), batch));
             }
@@ -372,7 +389,7 @@ impl Handler<Register> for Persister {
     type Result = ();
 
     fn handle(&mut self, m: Register, _: &mut Context<Self>) {
-        self.schedule.register(m.board, m.slot, m.answer_to);
+        self.schedule.register(m.board, m.slot, m.epoch, m.answer_to);
     }
 }
 
@@ -439,7 +456,7 @@ mod tests {
 
     fn board(s: &mut Schedule<()>, id: &str) -> (Arc<str>, CommitSlot) {
         let (id, slot): (Arc<str>, _) = (id.into(), CommitSlot::default());
-        s.register(id.clone(), slot.clone(), ());
+        s.register(id.clone(), slot.clone(), None, ());
         (id, slot)
     }
 

@@ -13,6 +13,8 @@ use crate::error::{Error, Result};
 /// What a group commit writes into a board's row.
 struct Head<'a> {
     board_id: &'a str,
+    /// The epoch the row must have (-1: any; a single node).
+    epoch: i64,
     seq: i64,
     /// The time of the board's last event.
     at: &'a str,
@@ -23,6 +25,7 @@ impl<'a> Head<'a> {
     fn of(b: &'a Batch) -> Option<Self> {
         b.events.last().map(|e| Head {
             board_id: &b.board_id,
+            epoch: b.epoch.unwrap_or(-1),
             seq: e.seq,
             at: &e.at,
         })
@@ -32,18 +35,44 @@ impl<'a> Head<'a> {
 /// Commits several boards' batches at once (the group commit): one INSERT
 /// of all their events, one of their op_ids, one upsert of the stickers
 /// they change, whatever boards are involved, and each board's seq and
-/// `updated_at`. Answers the boards that were deleted meanwhile: none of
-/// their rows are written, the others' are.
+/// `updated_at`. Answers the boards whose rows were not written, and why:
+/// deleted meanwhile (`NotFound`), or taken by another node, so that this
+/// batch's epoch is not the board's any more (`Moved`: the fence of
+/// docs/SCALE-OUT.md). The others' rows are written.
 ///
 /// On Postgres all four are one statement, and when no batch deletes a
 /// sticker or renames its board that statement is the whole transaction
 /// (one round trip, where BEGIN and COMMIT around it made three).
-pub fn commit_batches(conn: &mut DbConnection, batches: &[Batch]) -> Result<Vec<String>> {
+pub fn commit_batches(conn: &mut DbConnection, batches: &[Batch]) -> Result<Vec<(String, Error)>> {
     let changes: Vec<_> = batches.iter().map(Batch::last_changes).collect();
     let only_rows = batches.iter().all(|b| b.title.is_none()) && changes.iter().all(|(_, d)| d.is_empty());
-    match conn {
-        DbConnection::Postgres(c) if only_rows => Ok(pg_bulk::write_rows(c, batches, &changes)?),
-        _ => conn.transaction(|conn| write(conn, batches, &changes)),
+    let missed = match conn {
+        DbConnection::Postgres(c) if only_rows => pg_bulk::write_rows(c, batches, &changes)?,
+        _ => conn.transaction(|conn| write(conn, batches, &changes))?,
+    };
+    Ok(missed
+        .into_iter()
+        .map(|id| {
+            let why = deleted_or_fenced(conn, &id);
+            (id, why)
+        })
+        .collect())
+}
+
+/// Why a group commit did not update a board's row: `NotFound` if it was
+/// deleted, `Moved` if another node took it (the row's epoch changed).
+fn deleted_or_fenced(conn: &mut DbConnection, id: &str) -> Error {
+    match boards::table
+        .find(id)
+        .select(boards::epoch)
+        .first::<i64>(conn)
+        .optional()
+    {
+        Ok(Some(epoch)) => Error::Moved(format!(
+            "board {id} was taken by another node (epoch {epoch}); reconnect"
+        )),
+        Ok(None) => board_deleted(id),
+        Err(e) => e.into(),
     }
 }
 
@@ -59,7 +88,10 @@ fn write(conn: &mut DbConnection, batches: &[Batch], changes: &[Changes<'_>]) ->
             // concurrent delete_board: a board it does not find was deleted.
             let mut gone = Vec::new();
             for h in batches.iter().filter_map(Head::of) {
-                let n = diesel::update(boards::table.find(h.board_id))
+                let fenced = boards::epoch
+                    .eq(h.epoch)
+                    .or((h.epoch < 0).into_sql::<diesel::sql_types::Bool>());
+                let n = diesel::update(boards::table.find(h.board_id).filter(fenced))
                     .set((boards::seq.eq(h.seq), boards::updated_at.eq(h.at)))
                     .execute(c)?;
                 if n == 0 {
@@ -229,7 +261,7 @@ mod pg_bulk {
     /// prepares it once per connection and Postgres parses and plans it
     /// once.
     struct WriteRows<'a> {
-        boards: [Column<'a>; 3],
+        boards: [Column<'a>; 4],
         events: [Column<'a>; 7],
         op_ids: [Column<'a>; 3],
         stickers: [Column<'a>; 13],
@@ -251,7 +283,8 @@ mod pg_bulk {
             out.push_sql("WITH touched AS (UPDATE boards SET seq = h.seq, updated_at = h.at FROM ");
             unnest(&self.boards, &mut out)?;
             out.push_sql(
-                " AS h (id, seq, at) WHERE boards.id = h.id RETURNING boards.id), \
+                " AS h (id, seq, at, epoch) WHERE boards.id = h.id \
+                 AND (h.epoch < 0 OR boards.epoch = h.epoch) RETURNING boards.id), \
                  new_events AS (INSERT INTO events \
                  (board_id, seq, kind, payload, author_session, author_name, at) ",
             );
@@ -302,6 +335,7 @@ mod pg_bulk {
                 Column::Text(boards.iter().map(|h| h.board_id).collect()),
                 Column::Int(boards.iter().map(|h| h.seq).collect()),
                 Column::Text(boards.iter().map(|h| h.at).collect()),
+                Column::Int(boards.iter().map(|h| h.epoch).collect()),
             ],
             events: [
                 Column::text(events, |r| &r.board_id),
@@ -346,8 +380,10 @@ mod pg_bulk {
 /// lost with the connection), the board row says how far; else the error.
 pub(super) fn committed_before(conn: &mut DbConnection, b: &Batch, e: Error) -> Result<i64> {
     let first = b.events.first().map_or(b.last_seq, |ev| ev.seq);
-    match queries::board_seq(conn, &b.board_id) {
+    // `Moved` when another node took the board: none of it is ours to ack
+    match queries::batch_seq(conn, &b.board_id, b.epoch) {
         Ok(seq) if seq >= first => Ok(seq.min(b.last_seq)),
+        Err(moved @ Error::Moved(_)) => Err(moved),
         _ => Err(e),
     }
 }

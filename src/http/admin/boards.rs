@@ -79,6 +79,8 @@ pub struct ListQuery {
 pub struct ListedBoard {
     summary: BoardSummary,
     members: usize,
+    /// Scale-out: its node and epoch, when a node has it open.
+    owner: Option<String>,
 }
 
 /// `/admin/boards`
@@ -107,14 +109,23 @@ pub async fn list(
     let pool = pool.get_ref().clone();
     let needle = search.clone();
     let page = q.page.unwrap_or(1);
-    let found = crate::http::blocking(move || {
-        queries::board_summaries(&mut *checkout(&pool)?, &needle, page, PAGE_SIZE)
+    let (found, mut owners) = crate::http::blocking(move || {
+        let mut conn = checkout(&pool)?;
+        let found = queries::board_summaries(&mut conn, &needle, page, PAGE_SIZE)?;
+        let ids: Vec<&str> = found.boards.iter().map(|b| b.id.as_str()).collect();
+        let owners = super::cluster::owners(&mut conn, &ids)?;
+        Ok((found, owners))
     })
     .await?;
     let mut boards = Vec::new();
     for summary in found.boards {
         let members = live_sessions(&registry, &summary.id).await.len();
-        boards.push(ListedBoard { summary, members });
+        let owner = owners.remove(&summary.id);
+        boards.push(ListedBoard {
+            summary,
+            members,
+            owner,
+        });
     }
     Ok(BoardsPage {
         admin,
@@ -160,6 +171,8 @@ pub struct BoardPage {
     kept_out: Vec<(String, String, String, String)>,
     /// The last hour of the board on this server, if it is open here.
     charts: super::charts::Charts,
+    /// Scale-out: the node that has it open and its epoch.
+    owner: Option<String>,
 }
 
 impl BoardPage {
@@ -217,7 +230,7 @@ pub async fn detail(
         .unwrap_or_default();
     let author = q.author.clone().unwrap_or_default();
     let (filter_kind, filter_author, page) = (kind.clone(), author.clone(), q.page.unwrap_or(1));
-    let (board, seq, mut stickers, found, history, authors, chat, kept_out) =
+    let (board, seq, mut stickers, found, history, authors, chat, kept_out, owner) =
         crate::http::blocking(move || {
             let mut conn = checkout(&pool)?;
             let board = queries::board_row(&mut conn, &board_id)?;
@@ -251,7 +264,10 @@ pub async fn detail(
                     )
                 })
                 .collect();
-            Ok((board, seq, stickers, found, history, authors, chat, kept_out))
+            let owner = super::cluster::owners(&mut conn, &[board_id.as_str()])?.remove(&board_id);
+            Ok((
+                board, seq, stickers, found, history, authors, chat, kept_out, owner,
+            ))
         })
         .await?;
     stickers.sort_by(|a, b| a.z.total_cmp(&b.z));
@@ -299,6 +315,7 @@ pub async fn detail(
         chat,
         kept_out,
         charts: super::charts::of_board(&shared, &id),
+        owner,
     })
 }
 

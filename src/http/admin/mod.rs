@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod boards;
 pub mod charts;
+pub mod cluster;
 pub mod confirm;
 pub mod history;
 pub mod sessions;
@@ -326,6 +327,10 @@ pub struct Overview {
     commit_ms: String,
     database_ok: bool,
     charts: charts::Charts,
+    /// Scale-out: this node's id and every node of the cluster (None on
+    /// SQLite).
+    node: Option<String>,
+    nodes: Option<Vec<cluster::NodeView>>,
 }
 
 #[get("")]
@@ -337,9 +342,15 @@ pub async fn overview(
     let admin = signed_in(&session)?;
     let m = &shared.metrics;
     let pool = pool.get_ref().clone();
-    let database_ok = blocking(move || queries::ping(&mut *checkout(&pool)?))
-        .await
-        .is_ok();
+    let ttl_ms = shared.config.cluster.lease_ttl_ms as i64;
+    let nodes = blocking(move || {
+        let mut conn = checkout(&pool)?;
+        queries::ping(&mut conn)?;
+        cluster::nodes(&mut conn, ttl_ms)
+    })
+    .await;
+    let database_ok = nodes.is_ok();
+    let nodes = nodes.ok().flatten();
     let commits = m.commit_seconds.get_sample_count();
     let commit_ms = if commits == 0 {
         "–".to_owned()
@@ -359,6 +370,8 @@ pub async fn overview(
         commit_ms,
         database_ok,
         charts: charts::charts(&shared.history()),
+        node: shared.cluster.get().map(|c| c.node.to_string()),
+        nodes,
     })
 }
 
