@@ -379,6 +379,14 @@ pub struct ServerProcess {
     pub addr: String,
 }
 
+/// A test that fails half-way must not leave its server running.
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Starts the real binary on a database; waits until it answers.
 pub async fn start_binary(db_url: &str, extra_env: &[(&str, &str)]) -> ServerProcess {
     start_binary_in(None, db_url, extra_env).await
