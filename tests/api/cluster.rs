@@ -14,7 +14,7 @@ use std::process::{Child, Command, Stdio};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use corkboard::actors::persister::{sql::commit_batches, Batch};
+use corkboard::actors::persister::sql::commit_batches;
 use corkboard::board::{fold, BoardState};
 use corkboard::db::{self, queries};
 use corkboard::protocol::{Event, Sticker};
@@ -80,24 +80,7 @@ async fn a_commit_under_a_superseded_epoch_writes_nothing(backend: Backend) {
     // another node took board A: its epoch moved on to 5
     conn.batch_execute(&format!("UPDATE boards SET epoch = 5 WHERE id = '{}'", a.id))
         .expect("epoch");
-    let batch = |board: &str, epoch: i64| {
-        let row = queries::EventRow {
-            board_id: board.into(),
-            seq: 1,
-            kind: "board.renamed".into(),
-            payload: json!({ "kind": "board.renamed", "title": "T" }).to_string(),
-            author_session: "s-test".into(),
-            author_name: "test".into(),
-            at: "2026-01-01T00:00:00.000Z".into(),
-        };
-        Batch {
-            board_id: board.into(),
-            epoch: Some(epoch),
-            last_seq: 1,
-            events: vec![row],
-            ..Default::default()
-        }
-    };
+    let batch = |board: &str, epoch: i64| one_event_batch(board, Some(epoch));
     let missed = commit_batches(&mut conn, &[batch(&b.id, 0), batch(&a.id, 4)]).expect("commits");
     assert_eq!(missed.len(), 1, "{missed:?}");
     assert_eq!(missed[0].0, a.id, "a superseded epoch is fenced");

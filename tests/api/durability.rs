@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use corkboard::actors::persister::{sql::commit_batches, Batch};
+use corkboard::actors::persister::sql::commit_batches;
 use corkboard::board::{fold, BoardState};
 use corkboard::db::{self, queries};
 use corkboard::protocol::Event;
@@ -326,23 +326,7 @@ async fn a_group_commit_writes_nothing_of_a_deleted_board(backend: Backend) {
     let b = app.board("B").await;
     let (_, pool) = db::connect(&app.db_url, 2).expect("connect");
     let mut conn = db::checkout(&pool).expect("conn");
-    let batch = |board: &str| {
-        let row = queries::EventRow {
-            board_id: board.into(),
-            seq: 1,
-            kind: "board.renamed".into(),
-            payload: json!({ "kind": "board.renamed", "title": "T" }).to_string(),
-            author_session: "s-test".into(),
-            author_name: "test".into(),
-            at: "2026-01-01T00:00:00.000Z".into(),
-        };
-        Batch {
-            board_id: board.into(),
-            last_seq: 1,
-            events: vec![row],
-            ..Default::default()
-        }
-    };
+    let batch = |board: &str| one_event_batch(board, None);
     let gone = commit_batches(&mut conn, &[batch(&b.id), batch("gone")]).expect("commits");
     let gone: Vec<&str> = gone.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(gone, vec!["gone"]);

@@ -373,6 +373,27 @@ pub fn create_msg(text: &str) -> Value {
     json!({ "type": "sticker.create", "sticker": { "x": 10, "y": 20, "w": 100, "h": 80, "color": "#ffcc00", "text": text } })
 }
 
+/// A group-commit batch of one event (seq 1, a rename event's row) for
+/// `board`, made at `epoch`: what the tests of the commit's SQL hand it.
+pub fn one_event_batch(board: &str, epoch: Option<i64>) -> corkboard::actors::persister::Batch {
+    let row = corkboard::db::queries::EventRow {
+        board_id: board.into(),
+        seq: 1,
+        kind: "board.renamed".into(),
+        payload: json!({ "kind": "board.renamed", "title": "T" }).to_string(),
+        author_session: "s-test".into(),
+        author_name: "test".into(),
+        at: "2026-01-01T00:00:00.000Z".into(),
+    };
+    corkboard::actors::persister::Batch {
+        board_id: board.into(),
+        epoch,
+        last_seq: 1,
+        events: vec![row],
+        ..Default::default()
+    }
+}
+
 /// The server binary, run as a child process.
 pub struct ServerProcess {
     pub child: Child,
