@@ -23,6 +23,17 @@ pub enum Role {
     Viewer,
 }
 
+/// *(extension)* Where one more sticker of a dragged selection is now.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct DragMove {
+    pub id: Uuid,
+    pub x: f64,
+    pub y: f64,
+}
+
+/// The most stickers a `sticker.drag` moves besides its own.
+pub const DRAG_MORE_MAX: usize = 99;
+
 /// The codes the server closes a socket with (docs/protocol.md, "Limits
 /// and closes"); static/js/protocol.js names them alike (`SHUTDOWN` for
 /// `Shutdown`), checked by a test below.
@@ -281,6 +292,10 @@ pub enum ClientMessage {
         w: Option<f64>,
         #[serde(default)]
         h: Option<f64>,
+        /// *(extension)* The other stickers of a selection dragged with it
+        /// (at most `DRAG_MORE_MAX`).
+        #[serde(default)]
+        more: Vec<DragMove>,
     },
     #[serde(rename = "presence.set")]
     PresenceSet { state: Value },
@@ -475,6 +490,8 @@ pub enum ServerMessage<'a> {
         w: Option<f64>,
         #[serde(skip_serializing_if = "Option::is_none")]
         h: Option<f64>,
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        more: &'a [DragMove],
     },
     #[serde(rename = "signal")]
     Signal { from: &'a str, payload: &'a Value },

@@ -322,12 +322,22 @@ impl Session {
                 crate::board::check_coord("y", y)?;
                 self.cursor(x, y, ctx);
             }
-            Parsed::Other(ClientMessage::StickerDrag { id, x, y, w, h }) => {
+            Parsed::Other(ClientMessage::StickerDrag { id, x, y, w, h, more }) => {
                 if self.role != Role::Editor {
                     return Err(Error::Forbidden("a viewer cannot move stickers".into()));
                 }
                 crate::board::check_coord("x", x)?;
                 crate::board::check_coord("y", y)?;
+                if more.len() > crate::protocol::DRAG_MORE_MAX {
+                    return Err(Error::bad(format!(
+                        "a drag moves at most {} more stickers",
+                        crate::protocol::DRAG_MORE_MAX
+                    )));
+                }
+                for m in &more {
+                    crate::board::check_coord("x", m.x)?;
+                    crate::board::check_coord("y", m.y)?;
+                }
                 for (name, v) in [("w", w), ("h", h)] {
                     if let Some(v) = v {
                         crate::board::check_size(name, v)?;
@@ -341,6 +351,7 @@ impl Session {
                         y,
                         w,
                         h,
+                        more,
                     },
                     ctx,
                 );

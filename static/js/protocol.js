@@ -7,6 +7,9 @@
 /** Client messages that are durable ops: sent with an op_id, kept until acknowledged. */
 export const DURABLE_OPS = Object.freeze(['sticker.create', 'sticker.update', 'sticker.delete', 'board.rename', 'chat.send']);
 
+/** The most stickers one sticker.drag moves besides its own (docs/protocol.md; src/protocol.rs DRAG_MORE_MAX). */
+export const DRAG_MORE_MAX = 99;
+
 /** Close codes (docs/protocol.md, "Limits and closes"), named as src/protocol.rs's CloseCode. */
 export const CLOSE = Object.freeze({
   SHUTDOWN: 1001,

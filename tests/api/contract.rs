@@ -401,6 +401,31 @@ async fn drag_previews_are_relayed_and_never_stored(backend: Backend) {
         "{resized}"
     );
     assert!(first_frame.get("w").is_none(), "a move carries no size");
+    assert!(first_frame.get("more").is_none(), "one sticker: no `more`");
+
+    // a selection moves in one preview: the others of it in `more`
+    let other = "1b0e7f0e-4c1d-4a63-9d5e-8f0b1d7e2a12";
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    a.send(json!({ "type": "sticker.drag", "id": id, "x": 5, "y": 6, "more": [{ "id": other, "x": 7, "y": 8 }] }))
+        .await;
+    let many = v.recv_type("sticker.drag").await;
+    assert_eq!(
+        many["more"],
+        json!([{ "id": other, "x": 7.0, "y": 8.0 }]),
+        "{many}"
+    );
+    let too_many: Vec<Value> = (0..100).map(|_| json!({ "id": other, "x": 1, "y": 1 })).collect();
+    let reply = a
+        .request(
+            json!({ "type": "sticker.drag", "id": id, "x": 1, "y": 1, "more": too_many }),
+            4,
+        )
+        .await;
+    assert_eq!(reply["error"]["code"], "bad_request", "{reply}");
+    let reply = a
+        .request(json!({ "type": "sticker.drag", "id": id, "x": 1, "y": 1, "more": [{ "id": other, "x": 1e300, "y": 1 }] }), 5)
+        .await;
+    assert_eq!(reply["error"]["code"], "bad_request", "{reply}");
 }
 
 /// The welcome says which limits the page must keep to (extension).

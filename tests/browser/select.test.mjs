@@ -81,7 +81,7 @@ test('Shift+click selects several; dragging one moves them all, live for the oth
     await a.mouse.move(box.x + 30 + i * 5, box.y + 30 + i * 2.5);
     await a.waitForTimeout(30);
   }
-  // while held: Bob sees every one of them on the way (previews take turns), nothing stored
+  // while held: Bob sees every one of them on the way (one preview carries all), nothing stored
   await b.waitForFunction(() => {
     const moved = [...document.querySelectorAll('.sticker')].filter((e) => e.style.transform !== 'translate(100px, 100px)' && e.style.transform !== 'translate(300px, 100px)' && e.style.transform !== 'translate(100px, 300px)' && e.style.transform !== 'translate(600px, 400px)');
     return moved.length === 3;
@@ -420,4 +420,36 @@ test('a large paste is capped, paced within the rate limit, and undone whole', a
   assert.equal(await a.locator('.toast', { hasText: /too fast|not saved/ }).count(), 0, 'none refused');
   assert.deepEqual(a.errors, []);
   await a.context().close();
+});
+
+test('a selection of 40 is previewed whole to the other page while it is dragged', async () => {
+  const board = await server.createBoard('Drag forty');
+  const a = await openBoard(browser, server, board, board.edit_token, 'Ada');
+  const b = await openBoard(browser, server, board, board.edit_token, 'Bob');
+  const texts = Array.from({ length: 40 }, (_, i) => `n${String(i).padStart(2, '0')}`);
+  await scriptOps(a, server, board, board.edit_token, texts.map((t, i) => stickerAt(40 + (i % 8) * 110, 40 + Math.floor(i / 8) * 100, t)));
+  await sticker(a, 'n39').waitFor();
+  await sticker(b, 'n39').waitFor();
+  const before = await drawn(b);
+  await clickBoard(a, 950, 610); // below the last row, above the minimap
+  await a.keyboard.press('Control+a');
+  assert.equal((await selectedTexts(a)).length, 40);
+
+  const seqBefore = (await server.state(board)).seq;
+  const box = await sticker(a, 'n00').boundingBox();
+  await a.mouse.move(box.x + 30, box.y + 30);
+  await a.mouse.down();
+  for (let i = 1; i <= 10; i++) {
+    await a.mouse.move(box.x + 30 + i * 4, box.y + 30 + i * 3);
+    await a.waitForTimeout(40);
+  }
+  // while held, every one of the 40 has moved on Bob's page: they no
+  // longer take turns in one preview each (which stopped at 30)
+  await b.waitForFunction((was) => {
+    const now = [...document.querySelectorAll('.sticker')].map((e) => [e.querySelector('.text')?.textContent, /** @type {HTMLElement} */ (e).style.transform]);
+    return now.length === 40 && now.every(([t, tr]) => t && tr !== was[t]);
+  }, before);
+  assert.equal((await server.state(board)).seq, seqBefore, 'nothing stored while dragging');
+  await a.mouse.up();
+  await eventually(async () => assert.equal((await server.state(board)).seq, seqBefore + 40), 'one update per sticker on the drop');
 });

@@ -678,6 +678,8 @@ pub struct Drag {
     /// The size, while it is being resized.
     pub w: Option<f64>,
     pub h: Option<f64>,
+    /// The other stickers of a selection dragged with it.
+    pub more: Vec<crate::protocol::DragMove>,
 }
 
 impl Handler<Drag> for Board {
@@ -691,6 +693,7 @@ impl Handler<Drag> for Board {
             y: m.y,
             w: m.w,
             h: m.h,
+            more: &m.more,
         }
         .to_frame();
         self.broadcast(&frame, Some(&m.session), ctx);

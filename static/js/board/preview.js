@@ -1,16 +1,16 @@
 // @ts-check
 // Where this page's stickers are while it drags or nudges them, shown to the
 // others as ephemeral previews (sticker.drag, never stored). The server
-// passes on one preview per member every 33 ms, whatever the sticker, so
-// the stickers of a selection take turns: each waits in line with its
-// latest position, and the one sent longest ago goes next.
+// passes on one preview per member every 33 ms, latest wins, so one message
+// carries the whole selection: the first sticker, and the others in `more`.
+
+import { DRAG_MORE_MAX } from '../protocol.js';
 
 const PREVIEW_MS = 33; // ~30 previews/s at most
 // previews and cursors together stay well inside the server's rate limit
 const SHARE_OF_RATE = 0.3;
-// past this many stickers moved together, the others would not get their
-// turn often enough (a preview lasts 2 s): they just jump on the drop
-const MANY_MAX = 30;
+
+/** @typedef {{id: string, x: number, y: number}} Move */
 
 /** @param {import('./context.js').Ctx} ctx */
 export function init(ctx) {
@@ -23,20 +23,18 @@ export function init(ctx) {
   let last = 0;
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
-  /** @type {Map<string, {id: string, x: number, y: number, w?: number, h?: number}>} in turn order: a re-sent id keeps its place */
-  const waiting = new Map();
+  /** @type {(Move & {w?: number, h?: number, more?: Move[]}) | undefined} the latest, not yet sent */
+  let pending;
 
   function flush() {
     timer = undefined;
-    const next = waiting.values().next();
-    if (next.done) return;
-    waiting.delete(next.value.id);
+    if (!pending) return;
     last = performance.now();
-    ctx.conn.send({ type: 'sticker.drag', ...next.value });
-    schedule();
+    ctx.conn.send({ type: 'sticker.drag', ...pending });
+    pending = undefined;
   }
   function schedule() {
-    if (!waiting.size || timer) return;
+    if (!pending || timer) return;
     const wait = every(PREVIEW_MS) - (performance.now() - last);
     if (wait <= 0) flush();
     else timer = setTimeout(flush, wait);
@@ -44,17 +42,21 @@ export function init(ctx) {
 
   ctx.preview = {
     send(id, x, y, size) {
-      waiting.set(id, { id, x, y, ...size });
+      pending = { id, x, y, ...size };
       schedule();
     },
     many(moves) {
-      let n = 0;
-      for (const [id, p] of moves) if (n++ < MANY_MAX) ctx.preview.send(id, p.x, p.y);
+      // past the server's bound the others just jump on the drop
+      const list = [...moves].slice(0, 1 + DRAG_MORE_MAX).map(([id, p]) => ({ id, x: p.x, y: p.y }));
+      const [first, ...more] = list;
+      if (!first) return;
+      pending = more.length ? { ...first, more } : first;
+      schedule();
     },
     cancel() {
       clearTimeout(timer);
       timer = undefined;
-      waiting.clear();
+      pending = undefined;
     },
     every,
   };

@@ -44,7 +44,9 @@ export function init(ctx) {
   });
   conn.addEventListener('sticker.drag', (e) => {
     const d = /** @type {CustomEvent} */ (e).detail;
-    if (d.session !== session.me) store.preview(d);
+    if (d.session === session.me) return;
+    store.preview(d);
+    for (const m of d.more ?? []) store.preview({ session: d.session, ...m });
   });
   conn.addEventListener('presence.left', (e) => store.dropPreviewsOf(/** @type {CustomEvent} */ (e).detail.session));
 
