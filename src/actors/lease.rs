@@ -191,7 +191,6 @@ impl LeaseKeeper {
         let still: HashMap<&str, &Renewed> = rows.iter().map(|r| (r.board_id.as_str(), r)).collect();
         let min_hold = self.min_hold();
         for (board, epoch) in sent {
-            let key = &board;
             let Some(held) = self.held.get_mut(board.as_str()) else {
                 continue; // stopped meanwhile
             };
@@ -204,7 +203,7 @@ impl LeaseKeeper {
                     if wanted && !held.handing_over && held.since.elapsed() >= min_hold {
                         held.handing_over = true;
                         log::info!(
-                            "board {key}: node {} asked for it; handing it over",
+                            "board {board}: node {} asked for it; handing it over",
                             r.wanted_by.as_deref().unwrap_or_default()
                         );
                         self.shared.metrics.handoffs.inc();
@@ -212,7 +211,7 @@ impl LeaseKeeper {
                     }
                 }
                 _ => {
-                    log::warn!("board {key}: another node took its lease (epoch {epoch} superseded)");
+                    log::warn!("board {board}: another node took its lease (epoch {epoch} superseded)");
                     held.board.do_send(LeaseLost { epoch });
                     self.shared.metrics.leases_lost.inc();
                     self.held.remove(board.as_str());

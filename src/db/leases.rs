@@ -5,7 +5,7 @@
 //! free, expired or already its own; then, in one transaction, it bumps
 //! the epoch on the board's row and loads the board. Every group commit
 //! updates the board's row only where the epoch is still the one its node
-//! took (`queries::commit_batches`), so a node that lost the board commits
+//! took (`actors::persister::sql::commit_batches`), so a node that lost the board commits
 //! nothing. Times are Unix milliseconds of the database's clock, so that
 //! the nodes' clocks do not matter. Postgres only: SQLite is single-node.
 
@@ -131,20 +131,13 @@ pub fn claim_and_load(conn: &mut DbConnection, claim: &Claim, m: &Load) -> Resul
         .bind::<Text, _>(&m.id)
         .bind::<Text, _>(&claim.node)
         .execute(c)?;
-    if board_exists(c, &m.id)? {
+    if super::queries::find_board(conn, &m.id)?.is_some() {
         return Err(Error::Moved(format!(
             "board {} was taken by another node meanwhile; try again",
             m.id
         )));
     }
     Ok(None)
-}
-
-fn board_exists(c: &mut PgConnection, id: &str) -> Result<bool> {
-    let found: Vec<Id> = diesel::sql_query("SELECT id FROM boards WHERE id = $1")
-        .bind::<Text, _>(id)
-        .load(c)?;
-    Ok(!found.is_empty())
 }
 
 /// A lease as a renewal found it.

@@ -2,7 +2,7 @@
 //! memory, validates each op with the pure logic (`crate::board`), assigns
 //! the seq, hands the events to the persister in batches, and only once a
 //! batch is committed replies to the authors and broadcasts the events.
-//! How frames reach the members is `outbox`; what the admin pages ask of a
+//! How frames reach the members is `members` (and `turn`); what the admin pages ask of a
 //! board is `admin`.
 
 use std::sync::Arc;
