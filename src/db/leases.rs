@@ -33,15 +33,6 @@ pub struct Claim {
     pub ttl_ms: i64,
 }
 
-/// What `queries::load_board` reads of the board.
-#[derive(Debug, Clone)]
-pub struct Load {
-    pub id: String,
-    pub recent_events: i64,
-    pub recent_chat: i64,
-    pub recent_op_ids: i64,
-}
-
 #[derive(QueryableByName)]
 struct Id {
     #[diesel(sql_type = Text)]
@@ -65,7 +56,15 @@ fn pg(conn: &mut DbConnection) -> Result<&mut PgConnection> {
 /// such board. `Moved`: another node holds a lease that has not expired;
 /// that node is asked (`wanted_by`) to hand the board over, since the
 /// balancer now sends its members here.
-pub fn claim_and_load(conn: &mut DbConnection, claim: &Claim, m: &Load) -> Result<Option<LoadedBoard>> {
+/// The arguments after `claim` are those of `queries::load_board`.
+pub fn claim_and_load(
+    conn: &mut DbConnection,
+    claim: &Claim,
+    id: &str,
+    recent_events: i64,
+    recent_chat: i64,
+    recent_op_ids: i64,
+) -> Result<Option<LoadedBoard>> {
     let c = pg(conn)?;
     // A statement of its own (committed at once): the lease is taken, or
     // the request to hand it over is recorded, whatever happens next. Its
@@ -80,7 +79,7 @@ pub fn claim_and_load(conn: &mut DbConnection, claim: &Claim, m: &Load) -> Resul
          WHERE board_leases.expires_at < {NOW_MS} OR board_leases.node_id = excluded.node_id \
          RETURNING board_id AS id"
     ))
-    .bind::<Text, _>(&m.id)
+    .bind::<Text, _>(id)
     .bind::<Text, _>(&claim.node)
     .bind::<BigInt, _>(claim.ttl_ms)
     .load(c)?;
@@ -89,13 +88,13 @@ pub fn claim_and_load(conn: &mut DbConnection, claim: &Claim, m: &Load) -> Resul
             "UPDATE board_leases SET wanted_by = $2, wanted_at = {NOW_MS} \
              WHERE board_id = $1 AND node_id <> $2 RETURNING node_id AS id"
         ))
-        .bind::<Text, _>(&m.id)
+        .bind::<Text, _>(id)
         .bind::<Text, _>(&claim.node)
         .load(c)?;
         let owner = owner.first().map_or("another node", |o| o.id.as_str());
         return Err(Error::Moved(format!(
             "board {} is open on node {owner}; it moves here in a moment, try again",
-            m.id
+            id
         )));
     }
     let loaded = conn.transaction::<_, Error, _>(|conn| {
@@ -110,13 +109,13 @@ pub fn claim_and_load(conn: &mut DbConnection, claim: &Claim, m: &Load) -> Resul
              WHERE board_leases.board_id = $1 AND board_leases.node_id = $2 \
              RETURNING board_leases.epoch AS epoch",
         )
-        .bind::<Text, _>(&m.id)
+        .bind::<Text, _>(id)
         .bind::<Text, _>(&claim.node)
         .load(pg(conn)?)?;
         let Some(epoch) = bumped.first().map(|e| e.epoch) else {
             return Ok(None);
         };
-        let loaded = queries::load_board(conn, &m.id, m.recent_events, m.recent_chat, m.recent_op_ids)?;
+        let loaded = queries::load_board(conn, id, recent_events, recent_chat, recent_op_ids)?;
         Ok(loaded.map(|mut b| {
             b.epoch = Some(epoch);
             b
@@ -128,13 +127,13 @@ pub fn claim_and_load(conn: &mut DbConnection, claim: &Claim, m: &Load) -> Resul
     // No such board, or the lease went meanwhile: let it go.
     let c = pg(conn)?;
     diesel::sql_query("DELETE FROM board_leases WHERE board_id = $1 AND node_id = $2")
-        .bind::<Text, _>(&m.id)
+        .bind::<Text, _>(id)
         .bind::<Text, _>(&claim.node)
         .execute(c)?;
-    if super::queries::find_board(conn, &m.id)?.is_some() {
+    if super::queries::find_board(conn, id)?.is_some() {
         return Err(Error::Moved(format!(
             "board {} was taken by another node meanwhile; try again",
-            m.id
+            id
         )));
     }
     Ok(None)

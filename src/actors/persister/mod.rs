@@ -71,13 +71,14 @@ impl Handler<LoadBoard> for DbExecutor {
     fn handle(&mut self, m: LoadBoard, _: &mut Self::Context) -> Self::Result {
         let mut conn = checkout(&self.pool)?;
         if let Some(claim) = &m.claim {
-            let load = crate::db::leases::Load {
-                id: m.id,
-                recent_events: m.recent_events,
-                recent_chat: m.recent_chat,
-                recent_op_ids: m.recent_op_ids,
-            };
-            return crate::db::leases::claim_and_load(&mut conn, claim, &load);
+            return crate::db::leases::claim_and_load(
+                &mut conn,
+                claim,
+                &m.id,
+                m.recent_events,
+                m.recent_chat,
+                m.recent_op_ids,
+            );
         }
         queries::load_board(&mut conn, &m.id, m.recent_events, m.recent_chat, m.recent_op_ids)
     }
