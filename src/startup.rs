@@ -66,7 +66,7 @@ impl Application {
                 shared: shared.clone(),
             })
         };
-        let persister = Persister::new(executor, in_flight).start();
+        let persister = Persister::new(executor, in_flight);
         let registry = Registry::new(shared.clone(), persister).start();
 
         let listener = TcpListener::bind(&shared.config.bind)

@@ -27,13 +27,13 @@ const DRAIN_TIMEOUT: Duration = Duration::from_millis(7_500);
 /// Every open board, by id.
 pub struct Registry {
     shared: Arc<Shared>,
-    persister: Addr<Persister>,
+    persister: Persister,
     boards: HashMap<Arc<str>, Addr<Board>>,
 }
 
 impl Registry {
     /// An empty registry.
-    pub fn new(shared: Arc<Shared>, persister: Addr<Persister>) -> Self {
+    pub fn new(shared: Arc<Shared>, persister: Persister) -> Self {
         Registry {
             shared,
             persister,

@@ -14,7 +14,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use uuid::Uuid;
 
-use super::persister::{CommitSlot, Committed, Forget, LoadBoard, Persister, Ready, Register, Resume};
+use super::persister::{CommitSlot, Committed, LoadBoard, Persister};
 use crate::board::BoardState;
 use crate::db::queries::LoadedBoard;
 use crate::error::{Error, Result};
@@ -103,7 +103,7 @@ pub struct Unregister {
 pub struct Board {
     id: Arc<str>,
     shared: Arc<Shared>,
-    persister: Addr<Persister>,
+    persister: Persister,
     /// Where accepted ops wait for the persister (registered once loaded).
     slot: CommitSlot,
     registry: Recipient<Unregister>,
@@ -142,7 +142,7 @@ impl Board {
     pub fn new(
         id: Arc<str>,
         shared: Arc<Shared>,
-        persister: Addr<Persister>,
+        persister: Persister,
         registry: Recipient<Unregister>,
     ) -> Self {
         let config = &shared.config;
@@ -210,12 +210,12 @@ impl Board {
         self.view_token = b.row.view_token;
         self.gone = None;
         self.epoch = b.epoch; // scale-out
-        self.persister.do_send(Register {
-            board: self.id.clone(),
-            epoch: self.epoch,
-            slot: self.slot.clone(),
-            answer_to: ctx.address().recipient(),
-        });
+        self.persister.register(
+            self.id.clone(),
+            self.epoch,
+            self.slot.clone(),
+            ctx.address().recipient(),
+        );
         ctx.run_interval(IDLE_CHECK, |act, ctx| act.stop_if_idle(ctx));
         self.hold(ctx); // scale-out
     }
@@ -341,9 +341,7 @@ impl Board {
             return;
         };
         if self.slot.push(batch) {
-            self.persister.do_send(Ready {
-                board: self.id.clone(),
-            });
+            self.persister.ready(self.id.clone());
         }
     }
 
@@ -352,9 +350,7 @@ impl Board {
     fn retry(&mut self) {
         self.slot
             .refill(self.commits.take_retry(&self.id, self.committed.seq));
-        self.persister.do_send(Resume {
-            board: self.id.clone(),
-        });
+        self.persister.resume(self.id.clone());
     }
 
     /// A shutdown waits until every accepted op is committed.
@@ -457,7 +453,7 @@ impl Actor for Board {
     fn started(&mut self, ctx: &mut Context<Self>) {
         self.shared.metrics.boards.inc();
         let config = &self.shared.config;
-        let load = self.persister.send(LoadBoard {
+        let load = self.persister.load(LoadBoard {
             id: self.id.to_string(),
             recent_events: config.recovery_max_events as i64,
             recent_chat: WELCOME_CHAT as i64,
@@ -465,17 +461,11 @@ impl Actor for Board {
             claim: self.claim(), // scale-out
         });
         // `wait`: no message is handled before the board is loaded.
-        ctx.wait(load.into_actor(self).map(|res, act, ctx| {
-            let res = res.unwrap_or_else(|e| Err(Error::internal(format!("persister gone: {e}"))));
-            act.loaded(res, ctx);
-        }));
+        ctx.wait(load.into_actor(self).map(|res, act, ctx| act.loaded(res, ctx)));
     }
 
     fn stopped(&mut self, _: &mut Context<Self>) {
-        self.persister.do_send(Forget {
-            board: self.id.clone(),
-            slot: self.slot.clone(),
-        });
+        self.persister.forget(&self.id, &self.slot);
         self.unhold(); // scale-out
         self.shared.metrics.boards.dec();
         self.shared.close_board(&self.id);

@@ -4,14 +4,19 @@
 //! to the database: `DbExecutor` runs on a `SyncArbiter` (its own
 //! threads), so no query ever blocks an async thread.
 //!
+//! `Persister` is a handle, not an actor: a board calls it when its slot
+//! fills, and the executor that ends a transaction answers the boards and
+//! runs the next one itself, so an op's rows go to the database thread
+//! and its answer comes back, with no third thread between.
+//!
 //! When a transaction starts, as a small state machine. Each board is
 //!
 //! ```text
-//!   idle ──Ready──▶ watched ──a transaction takes its slot──▶ busy
+//!   idle ──ready──▶ watched ──a transaction takes its slot──▶ busy
 //!    ▲                 │  ▲                                     │
 //!    └─slot found empty┘  └──────────Committed(ok)──────────────┤
 //!                         ▲                                     │
-//!                         └──Resume── halted ◀──Committed(err)──┘
+//!                         └──resume── halted ◀──Committed(err)──┘
 //! ```
 //!
 //! and a transaction starts with every watched board that is neither busy
@@ -27,10 +32,11 @@
 //!   up to `max_in_flight`.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
+use actix::ArbiterHandle;
 
 use crate::db::queries::{self, LoadedBoard};
 use crate::db::{checkout, Pool};
@@ -84,50 +90,73 @@ impl Handler<LoadBoard> for DbExecutor {
     }
 }
 
-/// Commits several boards' batches in one transaction; answers, per batch,
-/// the seq up to which that board is now committed.
+/// Commits one transaction's batches, answers their boards, and goes on
+/// with the next transaction while one may start at once, so a busy
+/// executor keeps committing without a message between transactions.
 #[derive(Message)]
-#[rtype(result = "Vec<Result<i64>>")]
-pub struct CommitBatches {
-    pub batches: Vec<Batch>,
+#[rtype(result = "()")]
+pub struct Commit {
+    pub tx: u64,
+    pub taken: Taken,
+    pub persister: Persister,
 }
 
-impl Handler<CommitBatches> for DbExecutor {
-    type Result = Vec<Result<i64>>;
+impl Handler<Commit> for DbExecutor {
+    type Result = ();
 
-    fn handle(&mut self, m: CommitBatches, _: &mut Self::Context) -> Self::Result {
+    fn handle(&mut self, m: Commit, _: &mut Self::Context) {
+        let Commit {
+            mut tx,
+            mut taken,
+            persister,
+        } = m;
+        loop {
+            let (ids, batches): (Vec<_>, Vec<_>) = taken.into_iter().unzip();
+            let results = self.commit(&batches);
+            match persister.finished(tx, &ids, results) {
+                Some((next_tx, next)) => (tx, taken) = (next_tx, next),
+                None => return,
+            }
+        }
+    }
+}
+
+impl DbExecutor {
+    /// Commits several boards' batches in one transaction; answers, per
+    /// batch, the seq up to which that board is now committed.
+    fn commit(&mut self, batches: &[Batch]) -> Vec<Result<i64>> {
         let metrics = &self.shared.metrics;
         let mut conn = match checkout(&self.pool) {
             Ok(c) => c,
             Err(e) => {
                 metrics.commit_failures.inc();
-                return m.batches.iter().map(|_| Err(e.clone())).collect();
+                return batches.iter().map(|_| Err(e.clone())).collect();
             }
         };
         let started = Instant::now();
-        let events: usize = m.batches.iter().map(|b| b.events.len()).sum();
-        match sql::commit_batches(&mut conn, &m.batches) {
+        let events: usize = batches.iter().map(|b| b.events.len()).sum();
+        match sql::commit_batches(&mut conn, batches) {
             Ok(gone) => {
                 let took = started.elapsed();
                 metrics.commit_seconds.observe(took.as_secs_f64());
                 if took >= SLOW_COMMIT_LOG {
                     log::warn!(
                         "slow commit: {events} event(s) of {} board(s) took {took:?}",
-                        m.batches.len()
+                        batches.len()
                     );
                 }
                 metrics.commit_batch_events.observe(events as f64);
                 metrics.events_committed.inc_by(events as u64);
-                m.batches.iter().map(|b| outcome(b, &gone)).collect()
+                batches.iter().map(|b| outcome(b, &gone)).collect()
             }
             Err(e) => {
                 metrics.commit_failures.inc();
                 // One board's trouble must not hold back the others: commit
                 // each batch alone, and find out what a failed one left.
-                m.batches
+                batches
                     .iter()
                     .map(|b| {
-                        let alone = if m.batches.len() > 1 {
+                        let alone = if batches.len() > 1 {
                             sql::commit_batches(&mut conn, std::slice::from_ref(b))
                         } else {
                             Err(e.clone())
@@ -162,56 +191,17 @@ const SLOW_COMMIT_LOG: Duration = Duration::from_millis(100);
 /// boards that are not in it, so a stalled fsync does not hold them back.
 const SLOW_COMMIT: Duration = Duration::from_millis(25);
 
-/// Where a board leaves the rows of its newly accepted ops for the
-/// persister to take when a transaction starts. Sharing it (rather than
-/// sending each op) lets a board's newest ops into the very next
-/// transaction, even while an earlier batch of the board is committing,
-/// and the rows of all of them become one batch.
 /// The outcome of a board's batch: the seq now committed, or the error.
 /// After an error the persister takes nothing more from the board's slot
-/// until the board sends `Resume`.
+/// until the board calls `Persister::resume`.
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct Committed {
     pub result: Result<i64>,
 }
 
-/// A loaded board makes its slot known.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Register {
-    pub board: Arc<str>,
-    /// Scale-out: the epoch every batch of the board is committed under.
-    pub epoch: Option<i64>,
-    pub slot: CommitSlot,
-    pub answer_to: Recipient<Committed>,
-}
-
-/// A board's slot holds rows and the persister was not watching it.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Ready {
-    pub board: Arc<str>,
-}
-
-/// After a failure the board refilled its slot with everything it has not
-/// seen committed: take from it again.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Resume {
-    pub board: Arc<str>,
-}
-
-/// A board stopped; its slot is forgotten (unless a newer one took its place).
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Forget {
-    pub board: Arc<str>,
-    pub slot: CommitSlot,
-}
-
 /// The batches a transaction takes, by board.
-type Taken = Vec<(Arc<str>, Batch)>;
+pub type Taken = Vec<(Arc<str>, Batch)>;
 
 /// Which boards the next transaction takes, and when it may start (the
 /// state machine of the module doc). `A` is how a board is answered.
@@ -325,111 +315,177 @@ impl<A> Schedule<A> {
     }
 }
 
-/// Group commit in front of the executors.
-pub struct Persister {
+/// Group commit in front of the executors: a handle that boards and
+/// executors share, not an actor. A board's `ready` starts a transaction
+/// on an executor right away when none is running, and the executor that
+/// ends one answers the boards and runs the next itself, so an op crosses
+/// to the database thread and back, and no third thread in between.
+#[derive(Clone)]
+pub struct Persister(Arc<Inner>);
+
+struct Inner {
     executor: Addr<DbExecutor>,
+    state: Mutex<Scheduling>,
+    /// Where the slow-commit timer runs: executors have no event loop.
+    timers: ArbiterHandle,
+}
+
+struct Scheduling {
     schedule: Schedule<Recipient<Committed>>,
     recheck_scheduled: bool,
 }
 
+/// What `Persister::start_now` found: transactions to hand to executors,
+/// and when to look again.
+struct Due {
+    start: Vec<(u64, Taken)>,
+    recheck: Option<Duration>,
+}
+
 impl Persister {
-    /// A persister that keeps at most `max_in_flight` transactions open.
+    /// A persister that keeps at most `max_in_flight` transactions open;
+    /// its timer runs on the current arbiter.
     pub fn new(executor: Addr<DbExecutor>, max_in_flight: usize) -> Self {
-        Persister {
+        Persister(Arc::new(Inner {
             executor,
-            schedule: Schedule::new(max_in_flight),
-            recheck_scheduled: false,
+            state: Mutex::new(Scheduling {
+                schedule: Schedule::new(max_in_flight),
+                recheck_scheduled: false,
+            }),
+            timers: Arbiter::current(),
+        }))
+    }
+
+    /// The lock is never held across a call that can panic midway
+    /// through a change, so a poisoned one is used as it is.
+    fn lock(&self) -> MutexGuard<'_, Scheduling> {
+        self.0.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A loaded board makes its slot known; `epoch` (scale-out) fences
+    /// every batch of the board.
+    pub fn register(
+        &self,
+        board: Arc<str>,
+        epoch: Option<i64>,
+        slot: CommitSlot,
+        answer_to: Recipient<Committed>,
+    ) {
+        self.lock().schedule.register(board, slot, epoch, answer_to);
+    }
+
+    /// The board's slot holds rows and the persister was not watching it.
+    pub fn ready(&self, board: Arc<str>) {
+        self.watch(board, false);
+    }
+
+    /// After a failure the board refilled its slot with everything it has
+    /// not seen committed: take from it again.
+    pub fn resume(&self, board: Arc<str>) {
+        self.watch(board, true);
+    }
+
+    /// A board stopped; its slot is forgotten (unless a newer one took its
+    /// place).
+    pub fn forget(&self, board: &Arc<str>, slot: &CommitSlot) {
+        self.lock().schedule.forget(board, slot);
+    }
+
+    /// Loads a board (on an executor).
+    pub fn load(&self, m: LoadBoard) -> impl std::future::Future<Output = Result<Option<LoadedBoard>>> {
+        let load = self.0.executor.send(m);
+        async move {
+            load.await
+                .unwrap_or_else(|e| Err(Error::internal(format!("database executor gone: {e}"))))
         }
     }
 
-    fn dispatch(&mut self, ctx: &mut Context<Self>) {
-        while self.schedule.wait(Instant::now()) == Some(Duration::ZERO) {
-            let Some((tx, taken)) = self.schedule.start(Instant::now()) else {
-                break;
-            };
-            self.commit(tx, taken, ctx);
-        }
-        if let Some(wait) = self
-            .schedule
-            .wait(Instant::now())
-            .filter(|_| !self.recheck_scheduled)
-        {
-            self.recheck_scheduled = true;
-            ctx.run_later(wait, |act, ctx| {
-                act.recheck_scheduled = false;
-                act.dispatch(ctx);
-            });
-        }
+    fn watch(&self, board: Arc<str>, resume: bool) {
+        let due = {
+            let mut state = self.lock();
+            state.schedule.watch(board, resume);
+            state.start_now()
+        };
+        self.hand_out(due);
     }
 
-    /// Runs transaction `tx` on an executor and answers each board.
-    fn commit(&mut self, tx: u64, taken: Taken, ctx: &mut Context<Self>) {
-        let (ids, batches): (Vec<_>, Vec<_>) = taken.into_iter().unzip();
-        let commit = self.executor.send(CommitBatches { batches });
-        ctx.spawn(commit.into_actor(self).map(move |res, act, ctx| {
-            let results = res.unwrap_or_else(|e| {
-                let err = Error::internal(format!("database executor gone: {e}"));
-                ids.iter().map(|_| Err(err.clone())).collect()
-            });
+    /// Transaction `tx` ended with `results` (one per board of `ids`):
+    /// answers each board, and returns the next transaction when one may
+    /// start at once, for the executor that ran `tx` to run.
+    fn finished(&self, tx: u64, ids: &[Arc<str>], results: Vec<Result<i64>>) -> Option<(u64, Taken)> {
+        let mut answers = Vec::with_capacity(ids.len());
+        let mut due = {
+            let mut state = self.lock();
             for (id, result) in ids.iter().zip(results) {
-                if let Some(to) = act.schedule.finished(tx, id, result.is_ok()) {
-                    to.do_send(Committed { result });
+                if let Some(to) = state.schedule.finished(tx, id, result.is_ok()) {
+                    answers.push((to.clone(), result));
                 }
             }
             // a board with a new batch waiting is still watched
-            act.dispatch(ctx);
-        }));
+            state.start_now()
+        };
+        for (to, result) in answers {
+            to.do_send(Committed { result });
+        }
+        let next = due.start.pop();
+        self.hand_out(due);
+        next
+    }
+
+    /// Hands each due transaction to an executor, and sets the timer.
+    fn hand_out(&self, due: Due) {
+        for (tx, taken) in due.start {
+            if self.0.executor.connected() {
+                self.0.executor.do_send(Commit {
+                    tx,
+                    taken,
+                    persister: self.clone(),
+                });
+            } else {
+                let err = Error::internal("database executor gone");
+                let (ids, _): (Vec<_>, Vec<_>) = taken.into_iter().unzip();
+                let results = ids.iter().map(|_| Err(err.clone())).collect();
+                // its boards are halted now; others may be due
+                if let Some(next) = self.finished(tx, &ids, results) {
+                    self.hand_out(Due {
+                        start: vec![next],
+                        recheck: None,
+                    });
+                }
+            }
+        }
+        if let Some(wait) = due.recheck {
+            let me = self.clone();
+            self.0.timers.spawn(async move {
+                actix::clock::sleep(wait).await;
+                let due = {
+                    let mut state = me.lock();
+                    state.recheck_scheduled = false;
+                    state.start_now()
+                };
+                me.hand_out(due);
+            });
+        }
     }
 }
 
-impl Actor for Persister {
-    type Context = Context<Self>;
-}
-
-impl Handler<Register> for Persister {
-    type Result = ();
-
-    fn handle(&mut self, m: Register, _: &mut Context<Self>) {
-        self.schedule.register(m.board, m.slot, m.epoch, m.answer_to);
-    }
-}
-
-impl Handler<Ready> for Persister {
-    type Result = ();
-
-    fn handle(&mut self, m: Ready, ctx: &mut Context<Self>) {
-        self.schedule.watch(m.board, false);
-        self.dispatch(ctx);
-    }
-}
-
-impl Handler<Resume> for Persister {
-    type Result = ();
-
-    fn handle(&mut self, m: Resume, ctx: &mut Context<Self>) {
-        self.schedule.watch(m.board, true);
-        self.dispatch(ctx);
-    }
-}
-
-impl Handler<Forget> for Persister {
-    type Result = ();
-
-    fn handle(&mut self, m: Forget, _: &mut Context<Self>) {
-        self.schedule.forget(&m.board, &m.slot);
-    }
-}
-
-/// Loads a board (passed straight to an executor).
-impl Handler<LoadBoard> for Persister {
-    type Result = ResponseFuture<Result<Option<LoadedBoard>>>;
-
-    fn handle(&mut self, m: LoadBoard, _: &mut Context<Self>) -> Self::Result {
-        let load = self.executor.send(m);
-        Box::pin(async move {
-            load.await
-                .unwrap_or_else(|e| Err(Error::internal(format!("database executor gone: {e}"))))
-        })
+impl Scheduling {
+    /// Starts every transaction that may start now, and claims the timer
+    /// when one may start later.
+    fn start_now(&mut self) -> Due {
+        let mut start = Vec::new();
+        let now = Instant::now();
+        while self.schedule.wait(now) == Some(Duration::ZERO) {
+            let Some(tx) = self.schedule.start(now) else {
+                break;
+            };
+            start.push(tx);
+        }
+        let recheck = self
+            .schedule
+            .wait(now)
+            .filter(|_| !std::mem::replace(&mut self.recheck_scheduled, true));
+        Due { start, recheck }
     }
 }
 
