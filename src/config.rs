@@ -133,7 +133,9 @@ pub struct Config {
     /// Database connections in the pool.
     #[arg(long, env = "CORKBOARD_DB_POOL_SIZE", default_value_t = 10)]
     pub db_pool_size: u32,
-    /// HTTP worker threads (0: one per core).
+    /// HTTP worker threads (0: one per two cores, at least one): the
+    /// kernel's socket work and the database threads need the other
+    /// cores, and a board's sessions on another worker cost a wake-up.
     #[arg(long, env = "CORKBOARD_WORKERS", default_value_t = 0)]
     pub workers: usize,
     #[command(flatten)]

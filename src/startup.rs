@@ -44,8 +44,10 @@ impl Application {
             .map_err(|e| e.to_string())??;
         log::info!("database: {backend:?}");
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        // Half the cores: a frame costs the kernel more than it costs us,
+        // and every hop between two workers is a wake-up (PERFORMANCE.md).
         let workers = if config.workers == 0 {
-            cores
+            (cores / 2).max(1)
         } else {
             config.workers
         };
