@@ -325,13 +325,13 @@ pub struct Persister(Arc<Inner>);
 
 struct Inner {
     executor: Addr<DbExecutor>,
-    state: Mutex<Scheduling>,
+    state: Mutex<Scheduling<Recipient<Committed>>>,
     /// Where the slow-commit timer runs: executors have no event loop.
     timers: ArbiterHandle,
 }
 
-struct Scheduling {
-    schedule: Schedule<Recipient<Committed>>,
+struct Scheduling<A> {
+    schedule: Schedule<A>,
     recheck_scheduled: bool,
 }
 
@@ -358,7 +358,7 @@ impl Persister {
 
     /// The lock is never held across a call that can panic midway
     /// through a change, so a poisoned one is used as it is.
-    fn lock(&self) -> MutexGuard<'_, Scheduling> {
+    fn lock(&self) -> MutexGuard<'_, Scheduling<Recipient<Committed>>> {
         self.0.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -469,7 +469,7 @@ impl Persister {
     }
 }
 
-impl Scheduling {
+impl<A> Scheduling<A> {
     /// Starts every transaction that may start now, and claims the timer
     /// when one may start later.
     fn start_now(&mut self) -> Due {
@@ -591,6 +591,34 @@ mod tests {
         );
         slot_b.push(rows(2));
         assert_eq!(s.wait(slow + SLOW_COMMIT), None, "at most two in flight");
+    }
+
+    #[test]
+    fn the_next_transaction_is_due_at_once_and_a_later_one_claims_one_timer() {
+        let mut state = Scheduling {
+            schedule: Schedule::new(2),
+            recheck_scheduled: false,
+        };
+        let (a, slot_a) = board(&mut state.schedule, "a");
+        let (b, slot_b) = board(&mut state.schedule, "b");
+        slot_a.push(rows(1));
+        state.schedule.watch(a.clone(), false);
+        let due = state.start_now();
+        assert_eq!(due.start.len(), 1, "a lone op starts at once");
+        assert_eq!(due.recheck, None, "nothing else waits");
+        // b waits for a's transaction (or for it to run slow): one timer
+        slot_b.push(rows(1));
+        state.schedule.watch(b, false);
+        let due = state.start_now();
+        assert!(due.start.is_empty());
+        assert!(due.recheck.is_some_and(|w| w <= SLOW_COMMIT));
+        assert_eq!(state.start_now().recheck, None, "the timer is set once");
+        // a's transaction ends: b's batch is due for the executor that ran it
+        let tx = *state.schedule.running.keys().next().expect("a's runs");
+        state.schedule.finished(tx, &a, true);
+        let due = state.start_now();
+        assert_eq!(due.start.len(), 1);
+        assert_eq!(seqs(&due.start[0].1), vec![("b".into(), vec![1])]);
     }
 
     #[test]
