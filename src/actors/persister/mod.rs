@@ -112,7 +112,13 @@ impl Handler<Commit> for DbExecutor {
         } = m;
         loop {
             let (ids, batches): (Vec<_>, Vec<_>) = taken.into_iter().unzip();
-            let results = self.commit(&batches);
+            // A panic must still answer the boards: until they are answered
+            // they stay busy in the schedule, and their ops wait forever.
+            let commit = std::panic::AssertUnwindSafe(|| self.commit(&batches));
+            let results = std::panic::catch_unwind(commit).unwrap_or_else(|_| {
+                let err = Error::internal("the commit panicked");
+                batches.iter().map(|_| Err(err.clone())).collect()
+            });
             match persister.finished(tx, &ids, results) {
                 Some((next_tx, next)) => (tx, taken) = (next_tx, next),
                 None => return,
