@@ -10,7 +10,7 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::{DefaultHeaders, Logger};
 use actix_web::{web, App, HttpServer};
 
-use crate::actors::persister::{DbExecutor, Persister};
+use crate::actors::persister::{DbExecutor, Executors, Persister};
 use crate::actors::registry::{DrainAll, Registry};
 use crate::config::Config;
 use crate::db::{self, Backend};
@@ -61,14 +61,12 @@ impl Application {
             Backend::Postgres => (4, 3),
             Backend::Sqlite => (2, 1),
         };
-        let executor = {
-            let (pool, shared) = (pool.clone(), shared.clone());
-            SyncArbiter::start(executors, move || DbExecutor {
-                pool: pool.clone(),
-                shared: shared.clone(),
-            })
-        };
-        let persister = Persister::new(executor, in_flight);
+        let executors = Executors::start(executors, || DbExecutor {
+            pool: pool.clone(),
+            shared: shared.clone(),
+        })
+        .map_err(|e| format!("cannot start the database threads: {e}"))?;
+        let persister = Persister::new(executors, in_flight);
         let registry = Registry::new(shared.clone(), persister).start();
 
         let listener = TcpListener::bind(&shared.config.bind)

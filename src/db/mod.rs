@@ -113,10 +113,13 @@ impl r2d2::ManageConnection for Manager {
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        match conn {
-            DbConnection::Postgres(c) => diesel::r2d2::R2D2Connection::is_broken(c),
-            DbConnection::Sqlite(c) => diesel::r2d2::R2D2Connection::is_broken(c),
-        }
+        // a connection given back while its thread unwinds may be anywhere
+        // in a statement or transaction
+        std::thread::panicking()
+            || match conn {
+                DbConnection::Postgres(c) => diesel::r2d2::R2D2Connection::is_broken(c),
+                DbConnection::Sqlite(c) => diesel::r2d2::R2D2Connection::is_broken(c),
+            }
     }
 }
 

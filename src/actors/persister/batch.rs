@@ -105,9 +105,9 @@ pub struct CommitSlot(Arc<Mutex<SlotState>>);
 #[derive(Default)]
 struct SlotState {
     batch: Batch,
-    /// The persister has been told (`Ready`) and looks at the slot whenever
+    /// The persister has been told (`Persister::ready`) and looks at the slot whenever
     /// a transaction starts, until it finds it empty: new rows need no
-    /// `Ready` meanwhile.
+    /// `ready` meanwhile.
     watched: bool,
 }
 
@@ -120,7 +120,7 @@ impl CommitSlot {
     }
 
     /// Adds newly accepted rows; true when the persister is not watching
-    /// the slot and must be told (`Ready`).
+    /// the slot and must be told (`Persister::ready`).
     pub fn push(&self, batch: Batch) -> bool {
         let mut state = self.lock();
         state.batch.append(batch);
@@ -232,7 +232,7 @@ mod tests {
     fn a_slot_asks_for_ready_only_when_the_persister_stopped_watching_it() {
         let slot = CommitSlot::default();
         assert!(slot.push(batch(1)), "a new slot is not watched");
-        assert!(!slot.push(batch(2)), "a watched slot needs no Ready");
+        assert!(!slot.push(batch(2)), "a watched slot needs no ready");
         let taken = slot
             .take()
             .map(|b| b.events.iter().map(|e| e.seq).collect::<Vec<_>>());

@@ -1,8 +1,8 @@
 //! The group commit, in one place: when a transaction starts (`Schedule`,
 //! here), what it commits (`batch::Batch`, left by each board in its
 //! `CommitSlot`) and its SQL (`sql`). Also the only road from the actors
-//! to the database: `DbExecutor` runs on a `SyncArbiter` (its own
-//! threads), so no query ever blocks an async thread.
+//! to the database: `DbExecutor`s run on threads of their own
+//! (`Executors`), so no query ever blocks an async thread.
 //!
 //! `Persister` is a handle, not an actor: a board calls it when its slot
 //! fills, and the executor that ends a transaction answers the boards and
@@ -37,6 +37,7 @@ use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use actix::ArbiterHandle;
+use tokio::sync::oneshot;
 
 use crate::db::queries::{self, LoadedBoard};
 use crate::db::{checkout, Pool};
@@ -48,19 +49,13 @@ pub mod sql;
 
 pub use batch::{Batch, CommitSlot};
 
-/// Runs queries on its own thread.
+/// Runs queries on its own thread, one of `Executors`.
 pub struct DbExecutor {
     pub pool: Pool,
     pub shared: Arc<Shared>,
 }
 
-impl Actor for DbExecutor {
-    type Context = SyncContext<Self>;
-}
-
 /// Loads a board with its recent history (None: no such board).
-#[derive(Message)]
-#[rtype(result = "Result<Option<LoadedBoard>>")]
 pub struct LoadBoard {
     pub id: String,
     pub recent_events: i64,
@@ -71,10 +66,51 @@ pub struct LoadBoard {
     pub claim: Option<crate::db::leases::Claim>,
 }
 
-impl Handler<LoadBoard> for DbExecutor {
-    type Result = Result<Option<LoadedBoard>>;
+/// What an executor thread is asked to do.
+enum Job {
+    Load(LoadBoard, oneshot::Sender<Result<Option<LoadedBoard>>>),
+    Commit(Commit),
+}
 
-    fn handle(&mut self, m: LoadBoard, _: &mut Self::Context) -> Self::Result {
+/// Transaction `tx`, to commit and answer (see `DbExecutor::commit_all`).
+struct Commit {
+    tx: u64,
+    taken: Taken,
+    persister: Persister,
+}
+
+/// The database threads, each taking the next job from one queue. Not a
+/// `SyncArbiter`: its messages pass through a forwarder on the system
+/// arbiter, which would wake a third thread for every commit.
+#[derive(Clone)]
+pub struct Executors(crossbeam_channel::Sender<Job>);
+
+impl Executors {
+    /// Starts `n` threads, each with its own `DbExecutor`.
+    pub fn start(n: usize, make: impl Fn() -> DbExecutor) -> std::io::Result<Self> {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        for i in 0..n {
+            let (rx, mut executor) = (rx.clone(), make());
+            std::thread::Builder::new()
+                .name(format!("db-executor-{i}"))
+                .spawn(move || rx.iter().for_each(|job| executor.run(job)))?;
+        }
+        Ok(Executors(tx))
+    }
+}
+
+impl DbExecutor {
+    fn run(&mut self, job: Job) {
+        match job {
+            Job::Load(m, reply) => {
+                // the board may have stopped meanwhile: nobody to answer
+                let _ = reply.send(self.load(m));
+            }
+            Job::Commit(m) => self.commit_all(m),
+        }
+    }
+
+    fn load(&mut self, m: LoadBoard) -> Result<Option<LoadedBoard>> {
         let mut conn = checkout(&self.pool)?;
         if let Some(claim) = &m.claim {
             return crate::db::leases::claim_and_load(
@@ -88,38 +124,25 @@ impl Handler<LoadBoard> for DbExecutor {
         }
         queries::load_board(&mut conn, &m.id, m.recent_events, m.recent_chat, m.recent_op_ids)
     }
-}
 
-/// Commits one transaction's batches, answers their boards, and goes on
-/// with the next transaction while one may start at once, so a busy
-/// executor keeps committing without a message between transactions.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Commit {
-    pub tx: u64,
-    pub taken: Taken,
-    pub persister: Persister,
-}
-
-impl Handler<Commit> for DbExecutor {
-    type Result = ();
-
-    fn handle(&mut self, m: Commit, _: &mut Self::Context) {
+    /// Commits one transaction's batches, answers their boards, and goes
+    /// on with the next transaction while one may start at once, so a busy
+    /// executor keeps committing without a message between transactions.
+    fn commit_all(&mut self, m: Commit) {
         let Commit {
             mut tx,
             mut taken,
             persister,
         } = m;
         loop {
-            let (ids, batches): (Vec<_>, Vec<_>) = taken.into_iter().unzip();
             // A panic must still answer the boards: until they are answered
             // they stay busy in the schedule, and their ops wait forever.
-            let commit = std::panic::AssertUnwindSafe(|| self.commit(&batches));
+            let commit = std::panic::AssertUnwindSafe(|| self.commit(&taken.batches));
             let results = std::panic::catch_unwind(commit).unwrap_or_else(|_| {
                 let err = Error::internal("the commit panicked");
-                batches.iter().map(|_| Err(err.clone())).collect()
+                taken.batches.iter().map(|_| Err(err.clone())).collect()
             });
-            match persister.finished(tx, &ids, results) {
+            match persister.finished(tx, &taken.whose, results) {
                 Some((next_tx, next)) => (tx, taken) = (next_tx, next),
                 None => return,
             }
@@ -206,8 +229,13 @@ pub struct Committed {
     pub result: Result<i64>,
 }
 
-/// The batches a transaction takes, by board.
-pub type Taken = Vec<(Arc<str>, Batch)>;
+/// The batches a transaction takes, and whose each is: the board's id and
+/// its slot, which tells it from a newer board of the same id.
+#[derive(Default)]
+pub struct Taken {
+    whose: Vec<(Arc<str>, CommitSlot)>,
+    batches: Vec<Batch>,
+}
 
 /// Which boards the next transaction takes, and when it may start (the
 /// state machine of the module doc). `A` is how a board is answered.
@@ -253,8 +281,8 @@ impl<A> Schedule<A> {
         self.boards.insert(board, entry);
     }
 
-    /// The board's slot has rows (`Ready`), or may again after a failure
-    /// (`Resume`).
+    /// The board's slot has rows (`ready`), or may again after a failure
+    /// (`resume`).
     fn watch(&mut self, board: Arc<str>, resume: bool) {
         if let Some(entry) = self.boards.get_mut(&board).filter(|_| resume) {
             entry.halted = false;
@@ -286,7 +314,7 @@ impl<A> Schedule<A> {
     /// Starts a transaction: the batch of every takeable watched board
     /// whose slot holds rows (those boards are busy until `finished`).
     fn start(&mut self, now: Instant) -> Option<(u64, Taken)> {
-        let mut taken = Vec::new();
+        let mut taken = Taken::default();
         for id in &self.watched {
             let Some(entry) = self.boards.get_mut(id).filter(|e| !e.busy && !e.halted) else {
                 continue;
@@ -294,15 +322,16 @@ impl<A> Schedule<A> {
             if let Some(mut batch) = entry.slot.take() {
                 batch.epoch = entry.epoch;
                 entry.busy = true;
-                taken.push((id.clone(), batch));
+                taken.whose.push((id.clone(), entry.slot.clone()));
+                taken.batches.push(batch);
             }
         }
         // a board whose slot was found empty is no longer watched (its
-        // next push sends `Ready`); the others are looked at again
+        // next push calls `ready`); the others are looked at again
         let boards = &self.boards;
         self.watched
             .retain(|id| boards.get(id).is_some_and(|e| e.busy || e.halted));
-        if taken.is_empty() {
+        if taken.batches.is_empty() {
             return None;
         }
         self.next_tx += 1;
@@ -311,10 +340,11 @@ impl<A> Schedule<A> {
     }
 
     /// Transaction `tx` ended; a board whose batch failed is halted until
-    /// `Resume`. Answers how to reach each board.
-    fn finished(&mut self, tx: u64, board: &Arc<str>, ok: bool) -> Option<&A> {
+    /// `resume`. Answers how to reach the board, unless it stopped (a newer
+    /// board of its id has another slot, and batches of its own).
+    fn finished(&mut self, tx: u64, (board, slot): &(Arc<str>, CommitSlot), ok: bool) -> Option<&A> {
         self.running.remove(&tx);
-        let entry = self.boards.get_mut(board)?;
+        let entry = self.boards.get_mut(board).filter(|e| e.slot.same(slot))?;
         entry.busy = false;
         entry.halted = !ok;
         Some(&entry.answer_to)
@@ -330,7 +360,7 @@ impl<A> Schedule<A> {
 pub struct Persister(Arc<Inner>);
 
 struct Inner {
-    executor: Addr<DbExecutor>,
+    executors: Executors,
     state: Mutex<Scheduling<Recipient<Committed>>>,
     /// Where the slow-commit timer runs: executors have no event loop.
     timers: ArbiterHandle,
@@ -351,9 +381,9 @@ struct Due {
 impl Persister {
     /// A persister that keeps at most `max_in_flight` transactions open;
     /// its timer runs on the current arbiter.
-    pub fn new(executor: Addr<DbExecutor>, max_in_flight: usize) -> Self {
+    pub fn new(executors: Executors, max_in_flight: usize) -> Self {
         Persister(Arc::new(Inner {
-            executor,
+            executors,
             state: Mutex::new(Scheduling {
                 schedule: Schedule::new(max_in_flight),
                 recheck_scheduled: false,
@@ -399,10 +429,13 @@ impl Persister {
 
     /// Loads a board (on an executor).
     pub fn load(&self, m: LoadBoard) -> impl std::future::Future<Output = Result<Option<LoadedBoard>>> {
-        let load = self.0.executor.send(m);
+        let (reply, answer) = oneshot::channel();
+        let sent = self.0.executors.0.send(Job::Load(m, reply)).is_ok();
         async move {
-            load.await
-                .unwrap_or_else(|e| Err(Error::internal(format!("database executor gone: {e}"))))
+            match answer.await {
+                Ok(loaded) if sent => loaded,
+                _ => Err(Error::internal("database executor gone")),
+            }
         }
     }
 
@@ -415,24 +448,28 @@ impl Persister {
         self.hand_out(due);
     }
 
-    /// Transaction `tx` ended with `results` (one per board of `ids`):
+    /// Transaction `tx` ended with `results` (one per board of `whose`):
     /// answers each board, and returns the next transaction when one may
     /// start at once, for the executor that ran `tx` to run.
-    fn finished(&self, tx: u64, ids: &[Arc<str>], results: Vec<Result<i64>>) -> Option<(u64, Taken)> {
-        let mut answers = Vec::with_capacity(ids.len());
+    fn finished(
+        &self,
+        tx: u64,
+        whose: &[(Arc<str>, CommitSlot)],
+        results: Vec<Result<i64>>,
+    ) -> Option<(u64, Taken)> {
         let mut due = {
             let mut state = self.lock();
-            for (id, result) in ids.iter().zip(results) {
-                if let Some(to) = state.schedule.finished(tx, id, result.is_ok()) {
-                    answers.push((to.clone(), result));
+            for (board, result) in whose.iter().zip(results) {
+                // answered under the lock (a send does not block): a board's
+                // next batch may start once it is not busy, and its answer
+                // must not overtake this one
+                if let Some(to) = state.schedule.finished(tx, board, result.is_ok()) {
+                    to.do_send(Committed { result });
                 }
             }
             // a board with a new batch waiting is still watched
             state.start_now()
         };
-        for (to, result) in answers {
-            to.do_send(Committed { result });
-        }
         let next = due.start.pop();
         self.hand_out(due);
         next
@@ -441,18 +478,18 @@ impl Persister {
     /// Hands each due transaction to an executor, and sets the timer.
     fn hand_out(&self, due: Due) {
         for (tx, taken) in due.start {
-            if self.0.executor.connected() {
-                self.0.executor.do_send(Commit {
-                    tx,
-                    taken,
-                    persister: self.clone(),
-                });
-            } else {
+            let commit = Commit {
+                tx,
+                taken,
+                persister: self.clone(),
+            };
+            if let Err(crossbeam_channel::SendError(Job::Commit(lost))) =
+                self.0.executors.0.send(Job::Commit(commit))
+            {
                 let err = Error::internal("database executor gone");
-                let (ids, _): (Vec<_>, Vec<_>) = taken.into_iter().unzip();
-                let results = ids.iter().map(|_| Err(err.clone())).collect();
+                let results = lost.taken.whose.iter().map(|_| Err(err.clone())).collect();
                 // its boards are halted now; others may be due
-                if let Some(next) = self.finished(tx, &ids, results) {
+                if let Some(next) = self.finished(tx, &lost.taken.whose, results) {
                     self.hand_out(Due {
                         start: vec![next],
                         recheck: None,
@@ -462,7 +499,7 @@ impl Persister {
         }
         if let Some(wait) = due.recheck {
             let me = self.clone();
-            self.0.timers.spawn(async move {
+            let spawned = self.0.timers.spawn(async move {
                 actix::clock::sleep(wait).await;
                 let due = {
                     let mut state = me.lock();
@@ -471,6 +508,10 @@ impl Persister {
                 };
                 me.hand_out(due);
             });
+            if !spawned {
+                // the system is stopping; a later call may try again
+                self.lock().recheck_scheduled = false;
+            }
         }
     }
 }
@@ -523,10 +564,12 @@ mod tests {
         (id, slot)
     }
 
-    fn seqs(taken: &[(Arc<str>, Batch)]) -> Vec<(String, Vec<i64>)> {
+    fn seqs(taken: &Taken) -> Vec<(String, Vec<i64>)> {
         let mut v: Vec<_> = taken
+            .whose
             .iter()
-            .map(|(id, b)| (id.to_string(), b.events.iter().map(|e| e.seq).collect()))
+            .zip(&taken.batches)
+            .map(|((id, _), b)| (id.to_string(), b.events.iter().map(|e| e.seq).collect()))
             .collect();
         v.sort();
         v
@@ -565,7 +608,7 @@ mod tests {
             Some(SLOW_COMMIT - Duration::from_millis(5)),
             "waits for the running one"
         );
-        s.finished(tx, &a, true);
+        s.finished(tx, &(a.clone(), slot_a.clone()), true);
         assert_eq!(s.wait(later), Some(Duration::ZERO));
         let (_, taken) = s.start(later).expect("second");
         assert_eq!(
@@ -621,10 +664,27 @@ mod tests {
         assert_eq!(state.start_now().recheck, None, "the timer is set once");
         // a's transaction ends: b's batch is due for the executor that ran it
         let tx = *state.schedule.running.keys().next().expect("a's runs");
-        state.schedule.finished(tx, &a, true);
+        state.schedule.finished(tx, &(a.clone(), slot_a.clone()), true);
         let due = state.start_now();
         assert_eq!(due.start.len(), 1);
         assert_eq!(seqs(&due.start[0].1), vec![("b".into(), vec![1])]);
+    }
+
+    #[test]
+    fn a_stopped_boards_answer_does_not_reach_a_newer_board_of_its_id() {
+        let mut s = Schedule::new(3);
+        let (a, old) = board(&mut s, "a");
+        old.push(rows(1));
+        s.watch(a.clone(), false);
+        let (tx, _) = s.start(Instant::now()).expect("first");
+        s.forget(&a, &old);
+        let (a, new) = board(&mut s, "a");
+        new.push(rows(2));
+        s.watch(a.clone(), false);
+        let (tx2, _) = s.start(Instant::now()).expect("the new board's");
+        assert!(s.finished(tx, &(a.clone(), old), true).is_none(), "not answered");
+        assert!(s.boards[&a].busy, "the new board's batch is still in flight");
+        assert!(s.finished(tx2, &(a.clone(), new), true).is_some());
     }
 
     #[test]
@@ -635,17 +695,17 @@ mod tests {
         slot.push(rows(1));
         s.watch(a.clone(), false);
         let (tx, _) = s.start(now).expect("first");
-        s.finished(tx, &a, false);
+        s.finished(tx, &(a.clone(), slot.clone()), false);
         slot.refill(rows(1));
         assert_eq!(s.wait(now), None, "halted");
         s.watch(a.clone(), true);
         let (tx, _) = s.start(now).expect("the retry");
-        s.finished(tx, &a, true);
+        s.finished(tx, &(a.clone(), slot.clone()), true);
         assert_eq!(s.wait(now), Some(Duration::ZERO), "looked at once more");
         assert!(s.start(now).is_none());
         assert!(
             slot.push(rows(2)),
-            "found empty: unwatched, so the next push says Ready"
+            "found empty: unwatched, so the next push calls ready"
         );
     }
 }
