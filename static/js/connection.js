@@ -11,6 +11,10 @@ import { CLOSE, DURABLE_OPS, ENDING_CLOSES, ENDING_STATUSES } from './protocol.j
 const BACKOFF_FIRST_MS = 500;
 const BACKOFF_MAX_MS = 15000;
 const DURABLE = new Set(DURABLE_OPS);
+// The share of the server's rate limit that resending after a reconnect
+// may take (the page's own pacing of new ops uses the same share), so a
+// long offline queue is not refused as rate_limited and rolled back.
+const RESEND_SHARE = 0.5;
 
 /**
  * @typedef {{type: string, ok?: boolean, seq?: number, ref?: number | string | null,
@@ -55,6 +59,14 @@ export class Connection extends EventTarget {
     this.ended = false;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
     this.timer = undefined;
+    /** @type {any[]} durable ops waiting to be resent within the rate budget, in order */
+    this.backlog = [];
+    this.tokens = 0;
+    this.refilled = 0;
+    /** @type {{rate: number, burst: number}} */
+    this.budget = { rate: 0, burst: 1 };
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    this.resendTimer = undefined;
   }
 
   connect() {
@@ -89,8 +101,15 @@ export class Connection extends EventTarget {
       this.status({ state: 'connected' });
       if (!msg.recovered) this.seq = msg.seq;
       this.emit('welcome', msg);
-      // everything not yet acknowledged goes again, in order; op_ids make it safe
-      for (const m of this.outbox.values()) this.transmit(m);
+      // everything not yet acknowledged goes again, in order, paced to the
+      // server's rate limit (a new connection starts with its full burst);
+      // op_ids make it safe
+      const { rate_per_s: rate = 0, rate_burst: burst = 0 } = msg.limits ?? {};
+      this.budget = { rate: rate * RESEND_SHARE, burst: Math.max(1, Math.floor(burst * RESEND_SHARE)) };
+      this.tokens = this.budget.burst;
+      this.refilled = performance.now();
+      this.backlog = [...this.outbox.values()];
+      this.resend();
       return;
     }
     if (msg.type === 'event') {
@@ -114,6 +133,9 @@ export class Connection extends EventTarget {
   async onClose(e, welcomed) {
     this.ready = false;
     this.ws = null;
+    // the outbox keeps them all; the next welcome resends from it
+    this.backlog = [];
+    clearTimeout(this.resendTimer);
     // replies to what was in flight will not come; durable ops stay in the outbox
     for (const [ref, w] of this.waiting) {
       if (!w.message.op_id) {
@@ -169,6 +191,8 @@ export class Connection extends EventTarget {
     clearTimeout(this.timer);
     const lost = this.outbox.size;
     this.outbox.clear();
+    this.backlog = [];
+    clearTimeout(this.resendTimer);
     for (const [ref, w] of this.waiting) w.resolve({ type: 'reply', ref, ok: false, error: { code: 'forbidden', message: 'access ended' } });
     this.waiting.clear();
     const ws = this.ws;
@@ -186,6 +210,23 @@ export class Connection extends EventTarget {
   /** @param {string} type @param {any} detail */
   emit(type, detail) {
     this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  /** Sends from the backlog what the budget allows, and schedules the rest. */
+  resend() {
+    clearTimeout(this.resendTimer);
+    this.resendTimer = undefined;
+    const { rate, burst } = this.budget;
+    const now = performance.now();
+    this.tokens = Math.min(burst, this.tokens + ((now - this.refilled) / 1000) * rate);
+    this.refilled = now;
+    while (this.backlog.length && this.ready && (this.tokens >= 1 || !rate)) {
+      this.tokens -= 1;
+      const m = this.backlog.shift();
+      // acknowledged meanwhile (an answer to the socket before) or dropped
+      if (this.outbox.has(m.op_id)) this.transmit(m);
+    }
+    if (this.backlog.length && this.ready) this.resendTimer = setTimeout(() => this.resend(), ((1 - this.tokens) / rate) * 1000 + 1);
   }
 
   /** @param {any} message */
@@ -208,7 +249,9 @@ export class Connection extends EventTarget {
     /** @type {Promise<Reply>} */
     const done = new Promise((resolve) => this.waiting.set(ref, { resolve, message: m }));
     if (m.op_id) this.outbox.set(m.op_id, m);
-    this.transmit(m);
+    // behind what is still being resent, so ops keep their order
+    if (m.op_id && this.backlog.length) this.backlog.push(m);
+    else this.transmit(m);
     return done;
   }
 
