@@ -76,8 +76,8 @@ impl Board {
         a.expire();
         while let Some((role, _)) = a.waiting.front() {
             let role = *role;
-            let answer = if draining {
-                Err(Error::Unavailable("the server is shutting down".into()))
+            let answer = if let Some(code) = draining {
+                Err(Error::Unavailable(super::closing_words(code).into()))
             } else if members >= max {
                 Err(Error::LimitExceeded(format!(
                     "a board admits at most {max} members"
@@ -128,8 +128,8 @@ impl Handler<Admit> for Board {
         self.last_activity = Instant::now();
         let checked = self.ready().and_then(|()| {
             let role = self.role_of(&m.token)?;
-            if self.draining {
-                return Err(Error::Unavailable("the server is shutting down".into()));
+            if let Some(code) = self.draining {
+                return Err(Error::Unavailable(super::closing_words(code).into()));
             }
             let (tx, rx) = oneshot::channel();
             self.admissions.waiting.push_back((role, tx));

@@ -74,10 +74,7 @@ impl Board {
             self.commits.len(),
             self.members.len()
         );
-        self.close_all(
-            CloseCode::BoardMoved,
-            "the board moved to another node; reconnect",
-        );
+        self.close_all(CloseCode::BoardMoved, super::closing_words(CloseCode::BoardMoved));
         self.commits.clear();
         self.answer_drain_waiters();
         self.gone(e, ctx);

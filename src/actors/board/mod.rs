@@ -127,7 +127,9 @@ pub struct Board {
     /// A look at the outboxes waiting for deliveries in flight is
     /// scheduled.
     recheck_scheduled: bool,
-    draining: bool,
+    /// Joins and ops are refused: the server is stopping (`Shutdown`) or
+    /// the board is being handed to another node (`BoardMoved`).
+    draining: Option<CloseCode>,
     drained: Vec<oneshot::Sender<()>>,
     /// Places held for upgrades on their way to a join (`admission`).
     admissions: Admissions,
@@ -166,7 +168,7 @@ impl Board {
             call: Vec::new(),
             turn_len: 0,
             recheck_scheduled: false,
-            draining: false,
+            draining: None,
             drained: Vec::new(),
             admissions: Admissions::default(),
             epoch: None,
@@ -285,8 +287,8 @@ impl Board {
 
     fn apply_op(&mut self, m: &DurableOp, ctx: &mut Context<Self>) -> Result<()> {
         self.ready()?;
-        if self.draining {
-            return Err(Error::Unavailable("the server is shutting down".into()));
+        if let Some(code) = self.draining {
+            return Err(Error::Unavailable(closing_words(code).into()));
         }
         let Some(slot) = self.members.get(&m.session) else {
             return Ok(()); // cut or gone: nobody to answer
@@ -564,8 +566,8 @@ impl Handler<Join> for Board {
         if self.gone.is_some() {
             return refuse(CloseCode::BoardUnavailable, "board unavailable");
         }
-        if self.draining {
-            return refuse(CloseCode::Shutdown, "server shutting down");
+        if let Some(code) = self.draining {
+            return refuse(code, closing_words(code));
         }
         // Its place is held by a reservation, unless that expired before
         // the session got here and others took the room meanwhile.
@@ -907,7 +909,7 @@ impl Handler<Drain> for Board {
 
     fn handle(&mut self, m: Drain, ctx: &mut Context<Self>) -> Self::Result {
         let (tx, rx) = oneshot::channel();
-        self.draining = true;
+        self.draining = Some(m.code);
         if self.commits.is_empty() || self.gone.is_some() {
             let _ = tx.send(());
         } else {
@@ -927,15 +929,18 @@ impl Handler<Drain> for Board {
                     act.commits.len()
                 );
             }
-            let reason = match close {
-                CloseCode::Shutdown => "server shutting down",
-                _ => "the board moved to another node; reconnect",
-            };
-            for slot in act.members.drain() {
-                slot.reach.close(close, reason);
-            }
+            act.close_all(close, closing_words(close));
             act.stop(ctx);
         }))
+    }
+}
+
+/// What members are told when the board closes them with `code` or, while
+/// it drains, refuses their joins and ops.
+fn closing_words(code: CloseCode) -> &'static str {
+    match code {
+        CloseCode::BoardMoved => "the board moved to another node; reconnect",
+        _ => "the server is shutting down",
     }
 }
 
