@@ -100,7 +100,6 @@ export class Connection extends EventTarget {
       this.ready = true;
       this.status({ state: 'connected' });
       if (!msg.recovered) this.seq = msg.seq;
-      this.emit('welcome', msg);
       // everything not yet acknowledged goes again, in order, paced to the
       // server's rate limit (a new connection starts with its full burst);
       // op_ids make it safe
@@ -110,6 +109,8 @@ export class Connection extends EventTarget {
       this.refilled = performance.now();
       this.backlog = [...this.outbox.values()];
       this.resend();
+      // after the backlog is set: an op a listener makes goes behind it
+      this.emit('welcome', msg);
       return;
     }
     if (msg.type === 'event') {
@@ -223,7 +224,7 @@ export class Connection extends EventTarget {
     while (this.backlog.length && this.ready && (this.tokens >= 1 || !rate)) {
       this.tokens -= 1;
       const m = this.backlog.shift();
-      // acknowledged meanwhile (an answer to the socket before) or dropped
+      // the outbox is the truth: an op that left it meanwhile is not resent
       if (this.outbox.has(m.op_id)) this.transmit(m);
     }
     if (this.backlog.length && this.ready) this.resendTimer = setTimeout(() => this.resend(), ((1 - this.tokens) / rate) * 1000 + 1);

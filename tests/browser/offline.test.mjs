@@ -26,8 +26,7 @@ test('forty stickers pasted while the server is down are all saved once it is ba
     document.activeElement.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
   });
   // every op has left the page's own pacing and waits in the connection
-  await a.waitForFunction(() => document.querySelectorAll('.sticker').length === 40);
-  await a.waitForTimeout(3000);
+  await a.locator('#status', { hasText: '40 waiting' }).waitFor({ timeout: 15000 });
 
   await server.up();
   await a.locator('#status[data-state="connected"]').waitFor({ timeout: 30000 });

@@ -452,4 +452,6 @@ test('a selection of 40 is previewed whole to the other page while it is dragged
   assert.equal((await server.state(board)).seq, seqBefore, 'nothing stored while dragging');
   await a.mouse.up();
   await eventually(async () => assert.equal((await server.state(board)).seq, seqBefore + 40), 'one update per sticker on the drop');
+  assert.deepEqual([...a.errors, ...b.errors], []);
+  await Promise.all([a, b].map((p) => p.context().close()));
 });
